@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each builds .venv itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PACKAGES := core warehouse gpu_tasks flows assets_pipeline api cli
+
+.PHONY: demo test lint format dev bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@echo "==> preparing $(VENV) (pip, pinned by constraints.txt)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	@$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/makeit3d demo
+
+dev: $(STAMP)
+	$(BIN)/makeit3d dev
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(PACKAGES) tests bench
+	$(BIN)/ruff format --check $(PACKAGES) tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix $(PACKAGES) tests bench
+	$(BIN)/ruff format $(PACKAGES) tests bench
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/ledger.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

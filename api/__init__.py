@@ -1,0 +1,1 @@
+"""FastAPI app: stats, generation endpoints, Stripe webhook, dashboard."""

@@ -1,0 +1,1 @@
+"""Dagster Definitions: extracts, marts, checks, schedules, sensors, resources."""

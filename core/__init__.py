@@ -1,0 +1,1 @@
+"""Domain vocabulary, settings and business rules. Pure: no I/O, no framework imports."""

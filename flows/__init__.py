@@ -1,0 +1,1 @@
+"""Prefect flows and tasks; task-runner selection; the launcher."""

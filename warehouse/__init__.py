@@ -1,0 +1,1 @@
+"""Persistence: operational schema and migrations, repositories, object storage, analytics store."""

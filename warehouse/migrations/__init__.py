@@ -1,0 +1,1 @@
+"""Alembic migrations of the operational schema (SQLite and PostgreSQL)."""
