@@ -168,7 +168,9 @@ def quote_print(
     unit = max(material_cents + machine_cents, rule.min_price_per_part_cents)
     lines = [
         QuoteLine(label=f"material ({float(part_cm3):.2f} cm³ × {quantity})", amount_cents=material_cents * quantity),
-        QuoteLine(label=f"machine time ({float(bbox_cm3):.2f} cm³ box × {quantity})", amount_cents=machine_cents * quantity),
+        QuoteLine(
+            label=f"machine time ({float(bbox_cm3):.2f} cm³ box × {quantity})", amount_cents=machine_cents * quantity
+        ),
     ]
     floor = unit - (material_cents + machine_cents)
     if floor > 0:

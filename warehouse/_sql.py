@@ -10,12 +10,18 @@ from sqlalchemy.orm import Session
 
 
 def insert_if_new(session: Session, table: Table, values: dict[str, Any], *, key: list[str]) -> bool:
-    """``INSERT … ON CONFLICT (key) DO NOTHING``; return whether a row was inserted."""
-    if session.get_bind().dialect.name == "postgresql":
-        pg = postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
-        return session.execute(pg).rowcount == 1  # type: ignore[attr-defined]
-    lite = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
-    return session.execute(lite).rowcount == 1  # type: ignore[attr-defined]
+    """``INSERT … ON CONFLICT (key) DO NOTHING``; return whether a row was inserted.
+
+    Uses ``RETURNING`` rather than ``rowcount``, which psycopg reports as -1 for this statement.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=key)
+        .returning(*[table.c[k] for k in key])
+    )
+    return session.execute(stmt).first() is not None
 
 
 def upsert(session: Session, table: Table, values: dict[str, Any], *, key: list[str], update: list[str]) -> None:

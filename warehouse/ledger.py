@@ -126,7 +126,7 @@ def _post(
             )
             session.add(entry)
             session.flush()
-    except IntegrityError as e:
+    except IntegrityError:
         # A concurrent transaction committed the same key first; our savepoint undid the balance change.
         existing = _find(session, idempotency_key)
         if existing is None:
@@ -203,7 +203,9 @@ def refund(
     """
     original = _find(session, spend_idempotency_key)
     if original is None or original.kind != LedgerKind.SPEND:
-        raise NotFound(f"no spend with idempotency key {spend_idempotency_key!r}", idempotency_key=spend_idempotency_key)
+        raise NotFound(
+            f"no spend with idempotency key {spend_idempotency_key!r}", idempotency_key=spend_idempotency_key
+        )
     key = idempotency_key or f"refund:{spend_idempotency_key}"
     value = -original.amount if amount is None else amount
     _check_amount(value)
@@ -268,7 +270,10 @@ def balance(*, session: Session, user_id: uuid.UUID) -> int:
 
 def ledger_sum(*, session: Session, user_id: uuid.UUID) -> int:
     """Σ of a user's ledger entries (what the cached balance must equal)."""
-    return int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.user_id == user_id)) or 0)
+    return int(
+        session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.user_id == user_id))
+        or 0
+    )
 
 
 def entries(*, session: Session, user_id: uuid.UUID, limit: int = 100) -> list[LedgerEntry]:

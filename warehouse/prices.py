@@ -7,6 +7,7 @@ its row, so a later price change never reprices history. Amounts are exact: inte
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,7 +95,7 @@ def _check_no_overlaps(rows: Sequence[PriceRow]) -> None:
         by_series.setdefault(r.series, []).append(r)
     for series, versions in by_series.items():
         versions.sort(key=lambda r: r.valid_from)
-        for a, b in zip(versions, versions[1:], strict=False):
+        for a, b in itertools.pairwise(versions):
             if _overlaps(a.valid_from, a.valid_to, b.valid_from, b.valid_to):
                 raise PriceOverlap(
                     f"prices of {'/'.join(series)} overlap: {a.valid_from.isoformat()} – "
@@ -146,7 +147,9 @@ def load_price_book(*, session: Session, path: Path | None = None, text: str | N
                 if stored.valid_to is not None or row.valid_to is None:
                     raise InvalidInput(f"the validity of {'/'.join(row.series)} can only be closed, not changed")
                 later_call = session.scalar(
-                    select(ProviderCall.id).where(ProviderCall.price_id == stored.id, ProviderCall.created_at >= row.valid_to)
+                    select(ProviderCall.id).where(
+                        ProviderCall.price_id == stored.id, ProviderCall.created_at >= row.valid_to
+                    )
                 )
                 if later_call is not None:
                     raise InvalidInput(f"calls after {row.valid_to.isoformat()} were priced with this version")
@@ -250,4 +253,6 @@ def record_provider_call(
 
 
 def all_prices(*, session: Session) -> Iterable[ProviderPrice]:
-    return session.scalars(select(ProviderPrice).order_by(ProviderPrice.provider, ProviderPrice.model, ProviderPrice.valid_from))
+    return session.scalars(
+        select(ProviderPrice).order_by(ProviderPrice.provider, ProviderPrice.model, ProviderPrice.valid_from)
+    )

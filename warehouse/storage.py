@@ -67,7 +67,7 @@ class ObjectStore:
         presign_expiry_s: int = 3600,
         s3_options: dict[str, Any] | None = None,
     ) -> None:
-        self.url = url
+        self.location = url
         self.max_upload_bytes = max_upload_bytes
         self.presign_expiry_s = presign_expiry_s
         if url.startswith("s3://"):
@@ -225,4 +225,3 @@ class ObjectStore:
                 st = p.stat()
                 rel = p.relative_to(self.root).as_posix()
                 yield ObjectInfo(key=rel, size=st.st_size, modified=datetime.fromtimestamp(st.st_mtime, UTC))
-

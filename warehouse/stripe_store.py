@@ -64,9 +64,7 @@ def claim_event(*, session: Session, event_id: str) -> StripeEvent | None:
     event = get_event(session=session, event_id=event_id)
     if event.processed_at is not None:
         return None
-    session.execute(
-        update(StripeEvent).where(StripeEvent.id == event_id).values(attempts=StripeEvent.attempts + 1)
-    )
+    session.execute(update(StripeEvent).where(StripeEvent.id == event_id).values(attempts=StripeEvent.attempts + 1))
     session.refresh(event)
     return event
 

@@ -1,0 +1,158 @@
+"""The ``makeit3d`` command: the composition root for set-up, demo, keys and maintenance."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from core.enums import Role
+from core.errors import DomainError
+from core.settings import Settings, get_settings
+
+app = typer.Typer(help="MakeIt3D platform: generation flows, analytics and API.", no_args_is_help=True)
+db_app = typer.Typer(help="Operational database schema (Alembic migrations).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+prices_app = typer.Typer(help="The provider price book.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(prices_app, name="prices")
+
+console = Console()
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+def _fail(e: DomainError) -> typer.Exit:
+    console.print(f"[red]error:[/red] {e.message}")
+    return typer.Exit(code=2)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="debug logging")] = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="target revision")] = "head",
+    url: Annotated[str | None, typer.Option(help="database URL (default: settings)")] = None,
+) -> None:
+    """Migrate the operational database up (SQLite or PostgreSQL)."""
+    from warehouse import migrate
+
+    target = url or _settings().database_url
+    migrate.upgrade(target, revision)
+    console.print(f"database at revision [bold]{migrate.current_revision(target)}[/bold]")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="target revision ('base' drops everything)")] = "-1",
+    url: Annotated[str | None, typer.Option(help="database URL (default: settings)")] = None,
+) -> None:
+    """Migrate the operational database down."""
+    from warehouse import migrate
+
+    target = url or _settings().database_url
+    migrate.downgrade(target, revision)
+    console.print(f"database at revision [bold]{migrate.current_revision(target) or 'base'}[/bold]")
+
+
+@db_app.command("current")
+def db_current(url: Annotated[str | None, typer.Option(help="database URL (default: settings)")] = None) -> None:
+    """Show the current and the head revision."""
+    from warehouse import migrate
+
+    target = url or _settings().database_url
+    console.print(f"current: {migrate.current_revision(target) or 'base'}  head: {migrate.head_revision(target)}")
+
+
+@prices_app.command("load")
+def prices_load(file: Annotated[Path | None, typer.Option(help="price book YAML (default: bundled)")] = None) -> None:
+    """Load new price versions (append-only; overlaps and repricing are refused)."""
+    from warehouse.context import Stores
+    from warehouse.db import transaction
+    from warehouse.prices import load_price_book
+
+    stores = Stores(_settings())
+    try:
+        with transaction(stores.sessions) as session:
+            res = load_price_book(session=session, path=file or _settings().price_book_path)
+    except DomainError as e:
+        raise _fail(e) from e
+    console.print(f"price book: {res.inserted} inserted, {res.closed} closed, {res.unchanged} unchanged")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option(help="admin, service or user")],
+    name: Annotated[str, typer.Option(help="what the key is for")] = "cli",
+    user_id: Annotated[str | None, typer.Option(help="the user a 'user' key acts as")] = None,
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    from warehouse.api_keys import create_api_key
+    from warehouse.context import Stores
+    from warehouse.db import transaction
+
+    stores = Stores(_settings())
+    try:
+        uid = uuid.UUID(user_id) if user_id else None
+    except ValueError as e:
+        console.print(f"[red]error:[/red] {user_id!r} is not a user id (UUID)")
+        raise typer.Exit(code=2) from e
+    try:
+        with transaction(stores.sessions) as session:
+            new = create_api_key(session=session, name=name, role=role, user_id=uid)
+    except DomainError as e:
+        raise _fail(e) from e
+    console.print(f"created {role} key [bold]{new.record.prefix}…[/bold] ({new.record.id}); it is shown only once:")
+    typer.echo(new.plaintext)
+
+
+@app.command("init")
+def init() -> None:
+    """Migrate the stores and seed the price book, catalogue and a demo admin key."""
+    _run_init(_settings())
+
+
+def _run_init(settings: Settings) -> None:
+    from warehouse.bootstrap import bootstrap
+    from warehouse.context import Stores
+
+    stores = Stores(settings)
+    console.print(f"[bold]1/3[/bold] migrating the operational database ({settings.database_url})")
+    report = bootstrap(stores, admin_key_file=settings.var_dir / "demo-admin.key")
+    console.print(f"      schema at revision {report.revision}")
+    console.print(
+        f"[bold]2/3[/bold] price book: {report.prices_inserted} versions added, "
+        f"{report.prices_unchanged} already there; "
+        f"catalogue: {report.styles} styles, {report.credit_packs} credit packs"
+    )
+    store = stores.objects
+    console.print(f"[bold]3/3[/bold] object storage ready at {store.location}")
+    if report.admin_key:
+        state = "created" if report.admin_key_created else "existing"
+        console.print(f"      demo admin API key ({state}): [bold]{report.admin_key}[/bold]")
+    stores.dispose()
+
+
+@app.command("demo")
+def demo() -> None:
+    """The main job on embedded defaults (SQLite, DuckDB, local files)."""
+    settings = _settings()
+    console.rule("MakeIt3D demo")
+    _run_init(settings)
+    console.rule("done")
+
+
+if __name__ == "__main__":
+    app()
