@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.enums import GRANT_KINDS, LedgerKind
 from core.errors import IdempotencyConflict, InsufficientCredits, InvalidInput, NotFound
 from warehouse.models import LedgerEntry, User
+from warehouse.types import utcnow
 
 MAX_AMOUNT = 1_000_000_000
 
@@ -86,53 +87,62 @@ def _post(
     memo: str | None,
     refunds_entry_id: uuid.UUID | None = None,
 ) -> LedgerResult:
+    """Change the balance and append the entry, or return the entry already under the key.
+
+    The common path (a new key) is three statements: SAVEPOINT, conditional UPDATE … RETURNING,
+    INSERT … RETURNING. The key is looked up only when the INSERT hits the unique index (a replay,
+    possibly concurrent) or when the balance is short (a replay of a spend that emptied it must
+    still return its first result rather than ``InsufficientCredits``).
+    """
     _check_key(idempotency_key)
-    existing = _find(session, idempotency_key)
-    if existing is not None:
-        return _replay(existing, user_id=user_id, kind=kind, amount=amount)
     try:
         with session.begin_nested():
             cond = User.id == user_id
             if amount < 0:
                 cond = cond & (User.credit_balance >= -amount)
-            stmt = (
+            new_balance = session.execute(
                 update(User)
                 .where(cond)
                 .values(credit_balance=User.credit_balance + amount)
                 .returning(User.credit_balance)
                 .execution_options(synchronize_session=False)
-            )
-            new_balance = session.execute(stmt).scalar_one_or_none()
+            ).scalar_one_or_none()
             if new_balance is None:
-                user = session.get(User, user_id)
-                if user is None:
+                existing = _find(session, idempotency_key)
+                if existing is not None:
+                    return _replay(existing, user_id=user_id, kind=kind, amount=amount)
+                current = session.scalar(select(User.credit_balance).where(User.id == user_id))
+                if current is None:
                     raise NotFound(f"no user {user_id}", user_id=str(user_id))
-                session.refresh(user, ["credit_balance"])
                 raise InsufficientCredits(
-                    f"user {user_id} has {user.credit_balance} credits; {-amount} needed",
-                    balance=user.credit_balance,
-                    needed=-amount,
+                    f"user {user_id} has {current} credits; {-amount} needed", balance=int(current), needed=-amount
                 )
-            entry = LedgerEntry(
-                user_id=user_id,
-                kind=kind,
-                amount=amount,
-                balance_after=new_balance,
-                idempotency_key=idempotency_key,
-                reference_type=reference_type,
-                reference_id=reference_id,
-                refunds_entry_id=refunds_entry_id,
-                memo=memo,
-            )
-            session.add(entry)
-            session.flush()
+            entry = session.scalars(
+                insert(LedgerEntry).returning(LedgerEntry),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "user_id": user_id,
+                        "kind": kind,
+                        "amount": amount,
+                        "balance_after": new_balance,
+                        "idempotency_key": idempotency_key,
+                        "reference_type": reference_type,
+                        "reference_id": reference_id,
+                        "refunds_entry_id": refunds_entry_id,
+                        "memo": memo,
+                        "created_at": utcnow(),
+                    }
+                ],
+            ).one()
     except IntegrityError:
-        # A concurrent transaction committed the same key first; our savepoint undid the balance change.
+        # The key exists (committed by us earlier or by a concurrent transaction); the savepoint
+        # undid our balance change, so the replay has no effect.
         existing = _find(session, idempotency_key)
         if existing is None:
             raise
         return _replay(existing, user_id=user_id, kind=kind, amount=amount)
-    cached = session.identity_map.get(session.identity_key(User, user_id)) if session.identity_map else None
+    cached = session.identity_map.get(session.identity_key(User, user_id))
     if isinstance(cached, User):
         set_committed_value(cached, "credit_balance", new_balance)
     return LedgerResult(entry=entry, created=True)

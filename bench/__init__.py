@@ -1,0 +1,1 @@
+"""Benchmarks: one JSON line per measurement, compared with a baseline run in the same process."""
