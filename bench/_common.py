@@ -20,7 +20,7 @@ def emit(bench: str, case: str, value: float, unit: str, baseline: float | None 
         row["baseline"] = round(baseline, 4)
         row["ratio"] = round(value / baseline, 4) if baseline else None
     row.update(extra)
-    print(json.dumps(row), flush=True)  # noqa: T201 - benchmarks report on stdout
+    print(json.dumps(row), flush=True)
 
 
 def pg_conninfo(url: str) -> str:
@@ -45,4 +45,4 @@ def drop_database(url: str) -> None:
 
 
 def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)  # noqa: T201
+    print(msg, file=sys.stderr, flush=True)

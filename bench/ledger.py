@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import create_database, drop_database, emit, log  # noqa: E402
-from core.errors import InsufficientCredits  # noqa: E402
-from warehouse import ledger, migrate  # noqa: E402
-from warehouse.db import make_engine, make_session_factory, transaction  # noqa: E402
-from warehouse.users import create_user  # noqa: E402
+from bench._common import create_database, drop_database, emit, log
+from core.errors import InsufficientCredits
+from warehouse import ledger, migrate
+from warehouse.db import make_engine, make_session_factory, transaction
+from warehouse.users import create_user
 
 
 def _run_threads(threads: int, per_thread: int, work: Callable[[int, int], None]) -> float:
@@ -82,8 +82,8 @@ def main() -> None:
                     if row is None:
                         raise InsufficientCredits("raw baseline ran dry")
                     conn.exec_driver_sql(
-                        "INSERT INTO credit_ledger (id, user_id, kind, amount, balance_after, idempotency_key, created_at)"
-                        " VALUES (%s, %s, 'spend', -1, %s, %s, now())",
+                        "INSERT INTO credit_ledger"
+                        " (id, user_id, kind, amount, balance_after, idempotency_key, created_at) VALUES (%s, %s, 'spend', -1, %s, %s, now())",
                         (uuid.uuid4(), uid, row[0], f"{run_id}:raw-{tag}:{t}:{i}"),
                     )
 
