@@ -83,7 +83,8 @@ def main() -> None:
                         raise InsufficientCredits("raw baseline ran dry")
                     conn.exec_driver_sql(
                         "INSERT INTO credit_ledger"
-                        " (id, user_id, kind, amount, balance_after, idempotency_key, created_at) VALUES (%s, %s, 'spend', -1, %s, %s, now())",
+                        " (id, user_id, kind, amount, balance_after, idempotency_key, created_at)"
+                        " VALUES (%s, %s, 'spend', -1, %s, %s, now())",
                         (uuid.uuid4(), uid, row[0], f"{run_id}:raw-{tag}:{t}:{i}"),
                     )
 
