@@ -73,6 +73,11 @@ def create_asset(
     return asset, True
 
 
+def find_by_request_key(*, session: Session, user_id: uuid.UUID, request_key: str) -> Asset | None:
+    """The asset a client's earlier request with this Idempotency-Key created, if any."""
+    return session.scalar(select(Asset).where(Asset.user_id == user_id, Asset.request_key == request_key))
+
+
 def get_asset(*, session: Session, asset_id: uuid.UUID, user_id: uuid.UUID | None = None) -> Asset:
     """An asset; with ``user_id``, only if that user owns it (others get ``NotFound``, not a hint)."""
     asset = session.get(Asset, asset_id)

@@ -270,6 +270,11 @@ def adjust(
     )
 
 
+def find_entry(*, session: Session, idempotency_key: str) -> LedgerEntry | None:
+    """The entry written under ``idempotency_key``, if any."""
+    return _find(session, idempotency_key)
+
+
 def balance(*, session: Session, user_id: uuid.UUID) -> int:
     """The cached balance of a user."""
     value = session.scalar(select(User.credit_balance).where(User.id == user_id))
