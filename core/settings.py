@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     dask_workers: int = Field(2, ge=1)
     gpus_per_worker: int = Field(1, ge=1)
     launch_mode: Literal["inprocess", "deployment"] = "inprocess"
+    gpu_task_timeout_s: float = Field(900.0, gt=0, description="a generator call that runs longer fails")
+    task_retries: int = Field(3, ge=0, description="retries of transient generator/provider errors")
+    task_retry_delay_s: float = Field(2.0, ge=0, description="first retry delay; doubles, with jitter")
+    model_size_mm: float = Field(100.0, gt=0, description="longest side of a generated model")
+    face_budget: int = Field(50_000, ge=100, description="faces of a generated model after decimation")
+    dispatch_stuck_after_s: int = Field(900, gt=0, description="a job with no progress this long is relaunched")
+    dispatch_max_attempts: int = Field(3, ge=1, description="relaunches before a job or event is given up")
+    purge_grace_s: int = Field(86_400, ge=0, description="orphaned objects younger than this are kept")
 
     credit_costs: CreditCosts = CreditCosts()
 

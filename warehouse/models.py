@@ -155,6 +155,7 @@ class Asset(Base):
     chosen_concept: Mapped[int | None] = mapped_column(Integer)
     concept_attempts: Mapped[int] = mapped_column(Integer, default=0)
     model_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    dispatch_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_model_attempt_at: Mapped[datetime | None]
     model_key: Mapped[str | None] = mapped_column(String(300))
     thumbnail_key: Mapped[str | None] = mapped_column(String(300))
