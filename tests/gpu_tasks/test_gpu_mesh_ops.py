@@ -26,7 +26,9 @@ from gpu_tasks.mesh import (
 
 def test_analyse_closed_mesh(sphere: trimesh.Trimesh) -> None:
     report = analyse(sphere)
-    assert report.watertight and report.winding_consistent and report.is_volume
+    assert report.watertight
+    assert report.winding_consistent
+    assert report.is_volume
     assert report.volume_mm3 == pytest.approx(sphere.volume, rel=1e-12)
     assert report.surface_area_mm2 == pytest.approx(sphere.area, rel=1e-12)
     assert report.bbox_mm == pytest.approx(tuple(sphere.extents))
@@ -37,9 +39,11 @@ def test_analyse_closed_mesh(sphere: trimesh.Trimesh) -> None:
 def test_analyse_open_mesh_has_no_volume(sphere: trimesh.Trimesh) -> None:
     open_mesh = trimesh.Trimesh(sphere.vertices, sphere.faces[:-3], process=False)
     report = analyse(open_mesh)
-    assert not report.watertight and not report.is_volume
+    assert not report.watertight
+    assert not report.is_volume
     assert report.volume_mm3 is None
-    assert report.note is not None and "not watertight" in report.note
+    assert report.note is not None
+    assert "not watertight" in report.note
 
 
 def test_analyse_counts_components(sphere: trimesh.Trimesh) -> None:
@@ -51,7 +55,9 @@ def test_repair_fixes_what_is_broken_and_reports_it(messy_mesh: trimesh.Trimesh)
     assert not analyse(messy_mesh).watertight
     fixed, report = repair_and_normalise(messy_mesh, up="z", size=1.0)
     result = analyse(fixed)
-    assert result.watertight and result.winding_consistent and result.is_volume
+    assert result.watertight
+    assert result.winding_consistent
+    assert result.is_volume
     assert result.components == 1
     assert report.merged_vertices > 0
     assert report.degenerate_faces_removed == 1
@@ -59,7 +65,8 @@ def test_repair_fixes_what_is_broken_and_reports_it(messy_mesh: trimesh.Trimesh)
     assert report.faces_flipped == 3
     assert report.floating_components_removed == 1
     assert report.faces_after == 12
-    assert report.watertight and report.winding_consistent
+    assert report.watertight
+    assert report.winding_consistent
     # Centred on the bounding box, longest side 1, aspect kept (20 x 10 x 40).
     lo, hi = fixed.bounds
     assert np.allclose((lo + hi) / 2, 0, atol=1e-12)
@@ -82,7 +89,8 @@ def test_orients_to_the_chosen_up_axis(source: str, up: str, expected: tuple[int
     box.metadata["up_axis"] = source
     fixed, report = repair_and_normalise(box, up=up, size=3.0)
     assert tuple(fixed.extents) == pytest.approx(expected)
-    assert report.rotated_from == source and fixed.metadata["up_axis"] == up
+    assert report.rotated_from == source
+    assert fixed.metadata["up_axis"] == up
     assert analyse(fixed).is_volume
 
 
@@ -186,12 +194,14 @@ def test_unknown_export_format_is_refused(sphere: trimesh.Trimesh) -> None:
 def test_thumbnail_draws_the_mesh(sphere: trimesh.Trimesh) -> None:
     sphere.visual.vertex_colors = (200, 40, 40, 255)
     image = Image.open(io.BytesIO(render_thumbnail(sphere, size=64, device="cpu")))
-    assert image.size == (64, 64) and image.mode == "RGBA"
+    assert image.size == (64, 64)
+    assert image.mode == "RGBA"
     pixels = np.asarray(image)
     covered = pixels[..., 3] > 0
     # An orthographic sphere fills a disc of 90% of the frame: pi/4 * 0.9² of the pixels.
     assert covered.mean() == pytest.approx(np.pi / 4 * 0.81, rel=0.06)
-    assert pixels[0, 0, 3] == 0 and pixels[32, 32, 3] == 255
+    assert pixels[0, 0, 3] == 0
+    assert pixels[32, 32, 3] == 255
     lit = pixels[covered][:, :3].astype(int)
     assert (lit[:, 0] > lit[:, 1]).all()  # red surface
     assert lit[:, 0].std() > 5  # shaded, not flat
