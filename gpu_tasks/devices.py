@@ -1,0 +1,41 @@
+"""Choice of the torch device the compute runs on: CUDA when there is one, else the CPU."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import torch
+
+logger = logging.getLogger(__name__)
+
+
+def select_device(prefer: str | None = None) -> torch.device:
+    """Return the device to compute on.
+
+    Parameters
+    ----------
+    prefer : str or None
+        ``None`` or ``"auto"``: CUDA if available, else CPU. ``"cpu"``, ``"cuda"`` or
+        ``"cuda:N"``: that device; asking for CUDA where there is none is an error.
+
+    Returns
+    -------
+    torch.device
+    """
+    import torch
+
+    if prefer is None or prefer == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(prefer)
+    except RuntimeError as e:
+        raise InvalidInput(f"unknown device {prefer!r}", device=prefer) from e
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise InvalidInput("CUDA was asked for but is not available", device=prefer)
+    if device.type not in {"cpu", "cuda"}:
+        raise InvalidInput(f"unsupported device type {device.type!r}", device=prefer)
+    return device

@@ -1,0 +1,24 @@
+"""``make_generator``: the one place a generator kind name becomes an object."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from core.errors import InvalidInput
+from gpu_tasks.generators.base import Generator
+
+GENERATOR_KINDS: Final = ("local", "learned", "tripo", "meshy", "runpod")
+
+
+def make_generator(kind: str, **options: Any) -> Generator:
+    """Build the generator ``kind`` with its options.
+
+    Options per kind: ``local``: device, grid, relief, max_batch. ``learned``: weights_dir,
+    device, dtype, grid. ``tripo``/``meshy``: api_key, base_url, timeouts, retries, polling.
+    ``runpod``: api_key, endpoint_id or base_url, timeouts, retries, polling. See each class.
+    """
+    if kind == "local":
+        from gpu_tasks.generators.local import LocalGenerator
+
+        return LocalGenerator(**options)
+    raise InvalidInput(f"unknown generator kind {kind!r}; known: {', '.join(GENERATOR_KINDS)}")
