@@ -1,0 +1,78 @@
+"""What a flow run needs, built once per process from settings (flows are composition roots)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from core.errors import DomainError, ProviderError
+from core.settings import Settings, get_settings
+from warehouse.context import Stores
+from warehouse.generation import GenerationRules
+from warehouse.mail import MailTransport
+
+
+@dataclass
+class FlowRuntime:
+    settings: Settings
+
+    @cached_property
+    def stores(self) -> Stores:
+        return Stores(self.settings)
+
+    @cached_property
+    def rules(self) -> GenerationRules:
+        return GenerationRules(costs=self.settings.credit_costs)
+
+    @cached_property
+    def mail(self) -> MailTransport:
+        s = self.settings
+        return MailTransport(
+            url=s.mail_url,
+            sender=s.mail_from,
+            username=s.smtp_username,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+        )
+
+    def generator_options(self) -> dict[str, Any]:
+        """Options for ``gpu_tasks.generators.make_generator`` (picklable: they travel to Dask workers)."""
+        s = self.settings
+        if s.generator == "local":
+            return {"grid": s.generator_grid}
+        if s.generator == "learned":
+            return {"weights_dir": str(s.generator_weights_dir) if s.generator_weights_dir else None}
+        return {}
+
+
+_lock = threading.Lock()
+_runtime: FlowRuntime | None = None
+
+
+def runtime() -> FlowRuntime:
+    """The process-wide runtime for the current settings."""
+    global _runtime
+    with _lock:
+        if _runtime is None:
+            _runtime = FlowRuntime(get_settings())
+        return _runtime
+
+
+def reset_runtime(settings: Settings | None = None) -> FlowRuntime:
+    """Replace the runtime (tests and the CLI use this after changing settings)."""
+    global _runtime
+    with _lock:
+        if _runtime is not None:
+            _runtime.stores.dispose()
+        _runtime = FlowRuntime(settings or get_settings())
+        return _runtime
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a retry may help: provider timeouts, 429s and 5xx, and I/O hiccups; never bad input."""
+    if isinstance(error, ProviderError):
+        return error.transient
+    if isinstance(error, DomainError):
+        return False
+    return isinstance(error, (ConnectionError, TimeoutError))
