@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     stripe_api_base: str | None = Field(None, description="override Stripe's API base (local test servers)")
     stripe_webhook_tolerance_s: int = 300
     stripe_sync_interval_s: int = 86_400
+    stripe_sync_lookback_s: int = Field(
+        35 * 86_400, ge=0, description="mutable Stripe objects are re-read this far back"
+    )
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.enums import OrderItemKind, OrderStatus
 from core.errors import InvalidInput, NotFound
 from warehouse._sql import insert_if_new
-from warehouse.models import DownloadEntitlement, Order, OrderItem
+from warehouse.models import Asset, CreditPack, DownloadEntitlement, Order, OrderItem, PrintConfig
 from warehouse.types import utcnow
 
 
@@ -63,6 +63,7 @@ def create_order(
     """
     if not items:
         raise InvalidInput(f"checkout {checkout_session_id} has no items")
+    check_cart(session=session, user_id=user_id, items=items)
     order_id = uuid.uuid4()
     with session.begin_nested():
         created = insert_if_new(
@@ -101,6 +102,54 @@ def create_order(
             session.flush()
     order = get_order_by_checkout(session=session, checkout_session_id=checkout_session_id)
     return order, created
+
+
+def check_cart(*, session: Session, user_id: uuid.UUID, items: Sequence[CartItem]) -> None:
+    """Raise ``InvalidInput`` naming the first item whose reference is unknown or not the buyer's."""
+    for position, item in enumerate(items):
+        if item.kind == OrderItemKind.CREDIT_PACK and session.get(CreditPack, item.credit_pack_id) is None:
+            raise InvalidInput(f"cart item {position}: no credit pack {item.credit_pack_id!r}")
+        if item.kind == OrderItemKind.DIGITAL_ASSET:
+            asset = session.get(Asset, item.asset_id)
+            if asset is None or asset.deleted_at is not None:
+                raise InvalidInput(f"cart item {position}: no asset {item.asset_id}")
+        if item.kind == OrderItemKind.PRINT:
+            config = session.get(PrintConfig, item.print_config_id)
+            if config is None or config.user_id != user_id:
+                raise InvalidInput(f"cart item {position}: no print configuration {item.print_config_id} of this user")
+
+
+def record_unfulfillable(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    checkout_session_id: str,
+    amount_total_cents: int,
+    currency: str,
+    reason: str,
+    payment_intent_id: str | None = None,
+) -> Order:
+    """Keep a paid checkout whose cart cannot be fulfilled as a ``FAILED`` order (no items), once."""
+    insert_if_new(
+        session,
+        Order.__table__,  # type: ignore[arg-type]
+        {
+            "id": uuid.uuid4(),
+            "user_id": user_id,
+            "stripe_checkout_session_id": checkout_session_id,
+            "stripe_payment_intent_id": payment_intent_id,
+            "status": OrderStatus.FAILED,
+            "amount_total_cents": amount_total_cents,
+            "currency": currency.lower(),
+            "failure_reason": reason[:4000],
+            "created_at": utcnow(),
+        },
+        key=["stripe_checkout_session_id"],
+    )
+    order = get_order_by_checkout(session=session, checkout_session_id=checkout_session_id)
+    if order.status == OrderStatus.FAILED:
+        order.failure_reason = reason[:4000]
+    return order
 
 
 def get_order_by_checkout(*, session: Session, checkout_session_id: str) -> Order:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotFound
 from warehouse._sql import insert_if_new, upsert
-from warehouse.models import StripeEvent, StripeObject
+from warehouse.models import StripeEvent, StripeObject, SyncState
 from warehouse.types import utcnow
 
 #: Stripe object types the revenue marts need, by their ``object`` field.
@@ -124,3 +124,24 @@ def upsert_object(*, session: Session, obj: Mapping[str, Any]) -> None:
         key=["id"],
         update=["payload", "updated_at", "livemode"],
     )
+
+
+def get_watermark(*, session: Session, name: str) -> int:
+    """The stored watermark (e.g. the newest Stripe ``created`` synced for one object type); 0 if none."""
+
+    row = session.get(SyncState, name)
+    return int(row.watermark) if row else 0
+
+
+def advance_watermark(*, session: Session, name: str, value: int) -> int:
+    """Move a watermark forward (never back); return the stored value."""
+
+    row = session.get(SyncState, name)
+    if row is None:
+        session.add(SyncState(name=name, watermark=value, updated_at=utcnow()))
+        session.flush()
+        return value
+    if value > row.watermark:
+        row.watermark = value
+        row.updated_at = utcnow()
+    return int(row.watermark)

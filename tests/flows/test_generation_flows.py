@@ -24,8 +24,13 @@ def _request(sessions: sessionmaker[Session], rt: FlowRuntime, **kw: object) -> 
     with transaction(sessions) as s:
         uid = make_user(s, credits=5, plan=Plan.PRO)
         asset, _ = generation.request_generation(
-            session=s, rules=rt.rules, user_id=uid, mode=GenerationMode.TEXT, prompt="a ceramic teapot",
-            style="figurine", **kw,  # type: ignore[arg-type]
+            session=s,
+            rules=rt.rules,
+            user_id=uid,
+            mode=GenerationMode.TEXT,
+            prompt="a ceramic teapot",
+            style="figurine",
+            **kw,  # type: ignore[arg-type]
         )
     return uid, asset.id
 
