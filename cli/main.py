@@ -20,7 +20,9 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 prices_app = typer.Typer(help="The provider price book.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+flows_app = typer.Typer(help="Prefect flows and deployments.", no_args_is_help=True)
 app.add_typer(prices_app, name="prices")
+app.add_typer(flows_app, name="flows")
 
 console = Console()
 
@@ -116,6 +118,47 @@ def keys_create(
         raise _fail(e) from e
     console.print(f"created {role} key [bold]{new.record.prefix}…[/bold] ({new.record.id}); it is shown only once:")
     typer.echo(new.plaintext)
+
+
+@flows_app.command("serve")
+def flows_serve(
+    only: Annotated[list[str] | None, typer.Option("--only", help="serve just these deployments")] = None,
+) -> None:
+    """Serve the deployments of prefect.yaml against the configured Prefect API; schedules fire."""
+    from prefect import serve
+
+    from flows.deployments import runner_deployments
+
+    deployments = runner_deployments(only=only)
+    console.print(f"serving {len(deployments)} deployments: {', '.join(d.name for d in deployments)}")
+    serve(*deployments)
+
+
+@flows_app.command("run")
+def flows_run(
+    name: Annotated[str, typer.Argument(help="flow name, e.g. dispatch-pending")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="key=value (JSON values allowed)")] = None,
+) -> None:
+    """Run one flow now, in this process, and print its result."""
+    import json
+
+    from flows.launch import load_flow
+
+    params: dict[str, object] = {}
+    for item in param or []:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            console.print(f"[red]error:[/red] --param takes key=value, got {item!r}")
+            raise typer.Exit(code=2)
+        try:
+            params[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key] = raw
+    try:
+        result = load_flow(name)(**params)
+    except DomainError as e:
+        raise _fail(e) from e
+    console.print_json(json.dumps(result, default=str))
 
 
 @app.command("init")
