@@ -64,6 +64,8 @@ def _foreground(rgba: torch.Tensor) -> torch.Tensor:
     border = torch.cat([rgb[:, 0], rgb[:, -1], rgb[:, :, 0], rgb[:, :, -1]], dim=1)  # (b, k, 3)
     background = border.median(dim=1).values  # (b, 3)
     similar = (rgb - background[:, None, None, :]).norm(dim=-1) < tol.BACKGROUND_DISTANCE
+    if bool(has_alpha.all()):
+        return alpha > tol.ALPHA_THRESHOLD
     seeds = torch.zeros_like(similar)
     seeds[:, 0], seeds[:, -1], seeds[:, :, 0], seeds[:, :, -1] = True, True, True, True
     reached = seeds & similar
