@@ -21,4 +21,8 @@ def make_generator(kind: str, **options: Any) -> Generator:
         from gpu_tasks.generators.local import LocalGenerator
 
         return LocalGenerator(**options)
+    if kind == "learned":
+        from gpu_tasks.generators.learned import LearnedGenerator
+
+        return LearnedGenerator(**options)
     raise InvalidInput(f"unknown generator kind {kind!r}; known: {', '.join(GENERATOR_KINDS)}")
