@@ -86,7 +86,7 @@ def test_bad_weights_directories_are_refused(tmp_path: Path, safetensors_dir: Pa
     with pytest.raises(InvalidInput, match=r"config\.json"):
         LearnedGenerator(weights_dir=tmp_path)
     (tmp_path / "config.json").write_text(json.dumps({**CONFIG, "channels": 4}))
-    with pytest.raises(InvalidInput, match="model.safetensors"):
+    with pytest.raises(InvalidInput, match=r"model\.safetensors"):
         LearnedGenerator(weights_dir=tmp_path)
     (tmp_path / "model.safetensors").write_bytes((safetensors_dir / "model.safetensors").read_bytes())
     with pytest.raises(InvalidInput, match="do not fit"):
@@ -99,7 +99,7 @@ def test_bad_weights_directories_are_refused(tmp_path: Path, safetensors_dir: Pa
     with pytest.raises(InvalidInput, match="architecture"):
         LearnedGenerator(weights_dir=tmp_path)
     (tmp_path / "config.json").write_text(json.dumps({"format": "torchscript"}))
-    with pytest.raises(InvalidInput, match="model.pt"):
+    with pytest.raises(InvalidInput, match=r"model\.pt"):
         LearnedGenerator(weights_dir=tmp_path)
     (tmp_path / "model.pt").write_bytes(b"not a zip")
     with pytest.raises(InvalidInput):
