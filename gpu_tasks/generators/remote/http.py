@@ -190,10 +190,16 @@ class ProviderHttp:
                 last = self.map_error(response, body)
                 if not last.transient:
                     raise last
-                if isinstance(last, ProviderRateLimited) and last.retry_after_s is not None:
-                    if last.retry_after_s > self.retry.max_retry_after_s:
+                # Retry-After is honoured on a 429 and on a 503 (or any transient reply that sends it).
+                retry_after = (
+                    last.retry_after_s
+                    if isinstance(last, ProviderRateLimited)
+                    else parse_retry_after(response.headers.get("Retry-After"))
+                )
+                if retry_after is not None:
+                    if retry_after > self.retry.max_retry_after_s:
                         raise last
-                    wait = last.retry_after_s
+                    wait = retry_after
                 else:
                     wait = self.retry.backoff(attempt)
             if attempt + 1 < self.retry.attempts:
