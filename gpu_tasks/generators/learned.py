@@ -22,7 +22,7 @@ import trimesh
 from core.enums import PriceUnit, Stage
 from core.errors import InvalidInput
 from core.usage import UsageRecord
-from gpu_tasks.devices import select_device
+from gpu_tasks.devices import cpu_threads, select_device
 from gpu_tasks.generators.base import ConceptRequest, ConceptResult, ModelRequest, ModelResult, utc_now
 from gpu_tasks.generators.concepts import procedural_concepts
 from gpu_tasks.generators.images import decode_image
@@ -105,6 +105,7 @@ class LearnedGenerator:
         dtype: str | None = None,
         grid: int | None = None,
         max_batch: int = 32,
+        cpu_threads: int | None = None,
     ) -> None:
         import torch
 
@@ -123,6 +124,7 @@ class LearnedGenerator:
         self.dtype: torch.dtype = getattr(torch, dtype_name)
         self.grid = int(grid or config.get("grid", 96))
         self.max_batch = max(1, max_batch)
+        self.cpu_threads = cpu_threads if self.device.type == "cpu" else None
         self.network = self._load(root, config).to(device=self.device, dtype=self.dtype).eval()
         logger.info("loaded learned model from %s on %s as %s", root, self.device, dtype_name)
 
@@ -189,24 +191,9 @@ class LearnedGenerator:
         return [out[i] for i in range(len(reqs))]
 
     def _run_batch(self, reqs: list[ModelRequest], grid: int) -> list[ModelResult]:
-        import torch
-
         started_at, t0 = utc_now(), time.perf_counter()
-        silhouettes = prepare_silhouettes([decode_image(r.image) for r in reqs], grid, self.device)
-        x = torch.cat([silhouettes.colour.permute(0, 3, 1, 2), silhouettes.mask[:, None].to(torch.float32)], dim=1)
-        with torch.inference_mode():
-            depths = self.network(x.to(self.dtype))
-        if depths.shape != (len(reqs), 2, grid, grid):
-            raise InvalidInput(f"model returned shape {tuple(depths.shape)}, expected {(len(reqs), 2, grid, grid)}")
-        work = torch.float64 if self.device.type == "cpu" else torch.float32
-        depths = depths.to(work)
-        meshes = []
-        for b in range(len(reqs)):
-            field = depth_field(depths[b, 0], depths[b, 1], silhouettes.mask[b])
-            vertices, faces, colours = field_to_mesh(field, silhouettes.colour[b], grid)
-            mesh = trimesh.Trimesh(vertices=vertices, faces=faces, vertex_colors=colours, process=False, validate=False)
-            mesh.metadata.update({"up_axis": "y", "generator": MODEL_NAME, "grid": grid})
-            meshes.append(mesh)
+        with cpu_threads(self.cpu_threads):
+            meshes = self._meshes(reqs, grid)
         synchronize(self.device)
         share = (time.perf_counter() - t0) / len(reqs)
         provider, unit = billing_for(self.device)
@@ -227,3 +214,23 @@ class LearnedGenerator:
             )
             for mesh in meshes
         ]
+
+    def _meshes(self, reqs: list[ModelRequest], grid: int) -> list[trimesh.Trimesh]:
+        import torch
+
+        silhouettes = prepare_silhouettes([decode_image(r.image) for r in reqs], grid, self.device)
+        x = torch.cat([silhouettes.colour.permute(0, 3, 1, 2), silhouettes.mask[:, None].to(torch.float32)], dim=1)
+        with torch.inference_mode():
+            depths = self.network(x.to(self.dtype))
+        if depths.shape != (len(reqs), 2, grid, grid):
+            raise InvalidInput(f"model returned shape {tuple(depths.shape)}, expected {(len(reqs), 2, grid, grid)}")
+        work = torch.float64 if self.device.type == "cpu" else torch.float32
+        depths = depths.to(work)
+        meshes = []
+        for b in range(len(reqs)):
+            field = depth_field(depths[b, 0], depths[b, 1], silhouettes.mask[b])
+            vertices, faces, colours = field_to_mesh(field, silhouettes.colour[b], grid)
+            mesh = trimesh.Trimesh(vertices=vertices, faces=faces, vertex_colors=colours, process=False, validate=False)
+            mesh.metadata.update({"up_axis": "y", "generator": MODEL_NAME, "grid": grid})
+            meshes.append(mesh)
+        return meshes

@@ -211,3 +211,10 @@ def test_cuda_batch_of_32() -> None:
     gen = LocalGenerator(device="cuda", grid=DEFAULT_GRID)
     results = gen.generate_models([ModelRequest(image=disc_image(radius=40 + i), seed=i) for i in range(32)])
     assert all(analyse(r.mesh).is_volume for r in results)
+
+
+def test_cpu_thread_setting_is_restored() -> None:
+    before = torch.get_num_threads()
+    gen = LocalGenerator(device="cpu", grid=32, cpu_threads=1)
+    gen.generate_model(ModelRequest(image=disc_image(), seed=0))
+    assert torch.get_num_threads() == before
