@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from gpu_tasks.generators import ConceptRequest, ModelRequest  # noqa: E402
-from gpu_tasks.generators.local import LocalGenerator, synchronize  # noqa: E402
+from gpu_tasks.generators import ConceptRequest, ModelRequest
+from gpu_tasks.generators.local import LocalGenerator, synchronize
 
 
 def images(count: int) -> list[bytes]:
