@@ -373,3 +373,14 @@ def test_runpod_retries_service_unavailable(runpod: RunPodFake, sleeps: Sleeps) 
 def test_runpod_needs_an_endpoint() -> None:
     with pytest.raises(ProviderError):
         make_generator("runpod", api_key=API_KEY)
+
+
+def test_plain_number_options_override_policies(tripo: TripoFake, sleeps: Sleeps) -> None:
+    tripo.faults.append(Fault("POST /upload", Response(500, "boom"), times=10))
+    gen = make_generator("tripo", base_url=tripo.url, api_key=API_KEY, sleep=sleeps, max_attempts=2)
+    with pytest.raises(ProviderError):
+        gen.generate_model(ModelRequest(image=IMAGE))
+    assert tripo.count("POST", "/upload") == 2
+    gen = make_generator("tripo", base_url=tripo.url, api_key=API_KEY, poll_interval_s=3, poll_timeout_s=9)
+    assert isinstance(gen, RemoteGenerator)
+    assert (gen.poll_policy.interval_s, gen.poll_policy.timeout_s) == (3, 9)

@@ -7,7 +7,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -74,6 +74,9 @@ class RemoteGenerator(ABC):
         Per-request timeout.
     retry : RetryPolicy or None
     poll : PollPolicy or None
+    max_attempts, poll_interval_s, poll_timeout_s : int, float, float or None
+        Plain-number overrides of ``retry.attempts``, ``poll.interval_s`` and ``poll.timeout_s``
+        (what a settings file most easily provides).
     mesh_limits : MeshLimits or None
         Applied to the downloaded result.
     cancel_event : threading.Event or None
@@ -105,7 +108,18 @@ class RemoteGenerator(ABC):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         transport: httpx.BaseTransport | None = None,
+        max_attempts: int | None = None,
+        poll_interval_s: float | None = None,
+        poll_timeout_s: float | None = None,
     ) -> None:
+        retry = retry or RetryPolicy()
+        if max_attempts is not None:
+            retry = replace(retry, attempts=max(1, max_attempts))
+        poll = poll or PollPolicy()
+        if poll_interval_s is not None:
+            poll = replace(poll, interval_s=poll_interval_s)
+        if poll_timeout_s is not None:
+            poll = replace(poll, timeout_s=poll_timeout_s)
         self.http = ProviderHttp(
             provider=self.provider,
             base_url=base_url,
@@ -117,7 +131,7 @@ class RemoteGenerator(ABC):
             sleep=sleep,
             transport=transport,
         )
-        self.poll_policy = poll or PollPolicy()
+        self.poll_policy = poll
         self.mesh_limits = mesh_limits or MeshLimits()
         self.cancel_event = cancel_event
         self.on_progress = on_progress
