@@ -384,3 +384,14 @@ def test_plain_number_options_override_policies(tripo: TripoFake, sleeps: Sleeps
     gen = make_generator("tripo", base_url=tripo.url, api_key=API_KEY, poll_interval_s=3, poll_timeout_s=9)
     assert isinstance(gen, RemoteGenerator)
     assert (gen.poll_policy.interval_s, gen.poll_policy.timeout_s) == (3, 9)
+
+
+def test_batch_submit_failure_cancels_accepted_jobs(meshy: MeshyFake, sleeps: Sleeps) -> None:
+    # The first submission is accepted, the second refused: the first must not be left running.
+    meshy.faults += [
+        Fault("POST /openapi", Response(202, {"result": "0193-first"})),
+        Fault("POST /openapi", Response(402, {"message": "Insufficient funds"})),
+    ]
+    with pytest.raises(ProviderError, match="Insufficient funds"):
+        _gen("meshy", meshy.url, sleeps).generate_models([ModelRequest(image=IMAGE), ModelRequest(image=IMAGE)])
+    assert meshy.cancelled == ["0193-first"]

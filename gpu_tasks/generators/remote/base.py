@@ -189,7 +189,14 @@ class RemoteGenerator(ABC):
             its usage record (failed calls can cost too) and ``details["call_status"]`` its status.
         """
         started_at = utc_now()
-        jobs = [PendingJob(job_id=self.submit_model(req), submitted=self.clock()) for req in reqs]
+        jobs: list[PendingJob] = []
+        try:
+            for req in reqs:
+                jobs.append(PendingJob(job_id=self.submit_model(req), submitted=self.clock()))
+        except ProviderError:
+            # Jobs already accepted would run (and bill) for nobody.
+            self._abandon(jobs)
+            raise
         self._wait(jobs, started_at)
         return [self._finish(job, started_at) for job in jobs]
 
