@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from core.errors import InvalidInput
@@ -39,3 +41,23 @@ def select_device(prefer: str | None = None) -> torch.device:
     if device.type not in {"cpu", "cuda"}:
         raise InvalidInput(f"unsupported device type {device.type!r}", device=prefer)
     return device
+
+
+@contextmanager
+def cpu_threads(count: int | None) -> Iterator[None]:
+    """Run the block with torch's intra-op CPU thread count set to ``count`` (None: leave it).
+
+    The count is process-wide in torch, so it is restored afterwards; concurrent blocks that ask
+    for different counts only affect each other's speed, never results.
+    """
+    if count is None:
+        yield
+        return
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

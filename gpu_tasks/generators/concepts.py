@@ -46,7 +46,6 @@ def _silhouette_concept(size: int, rng: np.random.Generator, style: str | None) 
     cx, cy = size * rng.uniform(0.45, 0.55), size * rng.uniform(0.45, 0.55)
     dx, dy = (xx - cx) / size, (yy - cy) / size
     theta = np.arctan2(dy, dx)
-    r = np.hypot(dx, dy)
     radius = np.full_like(theta, rng.uniform(0.26, 0.34))
     for k in range(2, 7):
         radius += rng.uniform(0.0, 0.06 / k * 2) * np.cos(k * theta + rng.uniform(0, 2 * np.pi))

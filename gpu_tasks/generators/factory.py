@@ -21,4 +21,20 @@ def make_generator(kind: str, **options: Any) -> Generator:
         from gpu_tasks.generators.local import LocalGenerator
 
         return LocalGenerator(**options)
+    if kind == "learned":
+        from gpu_tasks.generators.learned import LearnedGenerator
+
+        return LearnedGenerator(**options)
+    if kind == "tripo":
+        from gpu_tasks.generators.remote.tripo import TripoGenerator
+
+        return TripoGenerator(**options)
+    if kind == "meshy":
+        from gpu_tasks.generators.remote.meshy import MeshyGenerator
+
+        return MeshyGenerator(**options)
+    if kind == "runpod":
+        from gpu_tasks.generators.remote.runpod import RunPodGenerator
+
+        return RunPodGenerator(**options)
     raise InvalidInput(f"unknown generator kind {kind!r}; known: {', '.join(GENERATOR_KINDS)}")

@@ -18,7 +18,7 @@ import trimesh
 from core.enums import PriceUnit, Stage
 from core.errors import InvalidInput
 from core.usage import UsageRecord
-from gpu_tasks.devices import select_device
+from gpu_tasks.devices import cpu_threads, select_device
 from gpu_tasks.generators.base import ConceptRequest, ConceptResult, ModelRequest, ModelResult, utc_now
 from gpu_tasks.generators.concepts import procedural_concepts
 from gpu_tasks.generators.images import RGBA, decode_image
@@ -83,12 +83,23 @@ class LocalGenerator:
         Luminance relief strength on the front (0 = pure inflation).
     max_batch : int
         Most images solved together in ``generate_models``.
+    cpu_threads : int or None
+        torch intra-op threads while computing on the CPU. The default 1 suits the platform:
+        CPU work runs as parallel tasks, and at these tensor sizes threads cost more in
+        synchronisation than they gain (on a busy 2-core machine, 2 threads made the solve ~30×
+        slower). None leaves torch's setting alone.
     """
 
     name = "local"
 
     def __init__(
-        self, *, device: str | None = None, grid: int = DEFAULT_GRID, relief: float = 0.0, max_batch: int = 32
+        self,
+        *,
+        device: str | None = None,
+        grid: int = DEFAULT_GRID,
+        relief: float = 0.0,
+        max_batch: int = 32,
+        cpu_threads: int | None = 1,
     ) -> None:
         if not 16 <= grid <= 512:
             raise InvalidInput(f"grid must be within 16..512, got {grid}")
@@ -98,6 +109,7 @@ class LocalGenerator:
         self.grid = grid
         self.relief = relief
         self.max_batch = max(1, max_batch)
+        self.cpu_threads = cpu_threads if self.device.type == "cpu" else None
 
     def generate_concepts(self, req: ConceptRequest) -> ConceptResult:
         """Draw ``req.count`` deterministic concept PNGs (see ``gpu_tasks.generators.concepts``)."""
@@ -151,7 +163,8 @@ class LocalGenerator:
     def _run_batch(self, reqs: list[ModelRequest], grid: int) -> list[ModelResult]:
         started_at, t0 = utc_now(), time.perf_counter()
         images = [decode_image(r.image) for r in reqs]
-        meshes = self.meshes_from_images(images, grid)
+        with cpu_threads(self.cpu_threads):
+            meshes = self.meshes_from_images(images, grid)
         synchronize(self.device)
         share = (time.perf_counter() - t0) / len(reqs)
         provider, unit = billing_for(self.device)

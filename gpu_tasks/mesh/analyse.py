@@ -6,7 +6,7 @@ import numpy as np
 import trimesh
 from pydantic import BaseModel
 
-from gpu_tasks.mesh.topology import edge_topology, face_components
+from gpu_tasks.mesh.topology import bounds, edge_topology, face_components
 
 
 class MeshReport(BaseModel):
@@ -47,7 +47,8 @@ def analyse(mesh: trimesh.Trimesh) -> MeshReport:
     cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     area = 0.5 * float(np.linalg.norm(cross, axis=1).sum())
     signed_volume = float(np.einsum("ij,ij->i", tri[:, 0], cross).sum() / 6.0)
-    extent = vertices.max(axis=0) - vertices.min(axis=0) if len(vertices) else np.zeros(3)
+    lo, hi = bounds(vertices)
+    extent = hi - lo
     is_volume = topo.watertight and topo.winding_consistent and signed_volume > 0
     note = None
     if not topo.watertight:

@@ -14,6 +14,7 @@ from core.errors import InvalidInput, MeshError
 from gpu_tasks import tolerances as tol
 from gpu_tasks.mesh.colors import vertex_colors
 from gpu_tasks.mesh.topology import (
+    bounds,
     compact,
     degenerate_faces,
     duplicate_faces,
@@ -115,9 +116,8 @@ def repair_and_normalise(
         raise MeshError("no faces left after removing degenerate and duplicate ones")
 
     topo = edge_topology(faces, len(vertices))
-    faces, flipped, non_orientable = orient_faces(vertices, faces, topo)
-
     n_comp, labels = face_components(len(faces), topo)
+    faces, flipped, non_orientable = orient_faces(vertices, faces, topo, labels)
     tri = vertices[faces]
     area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     comp_area = np.bincount(labels, weights=area, minlength=n_comp)
@@ -129,8 +129,9 @@ def repair_and_normalise(
     if colors is not None:
         colors = colors[keep]
 
-    vertices = vertices @ rotation.T
-    lo, hi = vertices.min(axis=0), vertices.max(axis=0)
+    if source_up != up:
+        vertices = vertices @ rotation.T
+    lo, hi = bounds(vertices)
     centre = (lo + hi) / 2.0
     longest = float((hi - lo).max())
     if not longest > 0:

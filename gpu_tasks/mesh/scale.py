@@ -11,6 +11,7 @@ import trimesh
 from core.errors import InvalidInput, MeshError
 from core.pricing import check_build_volume
 from gpu_tasks.mesh.colors import vertex_colors
+from gpu_tasks.mesh.topology import bounds
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def rescale_to_target(
     if target.shape not in {(1,), (3,)} or not np.isfinite(target).all() or (target <= 0).any():
         raise InvalidInput(f"target_mm must be a positive length or three, got {target_mm!r}")
     vertices = np.asarray(mesh.vertices, dtype=np.float64)
-    lo, hi = vertices.min(axis=0), vertices.max(axis=0)
+    lo, hi = bounds(vertices)
     extent = hi - lo
     if not (extent.max() > 0):
         raise MeshError("mesh has zero extent")
@@ -80,7 +81,8 @@ def rescale_to_target(
         raise InvalidInput(f"unknown rescale mode {mode!r}; use 'longest' or 'fit'")
     centre = (lo + hi) / 2.0
     scaled = (vertices - centre) * scale
-    new_extent = scaled.max(axis=0) - scaled.min(axis=0)
+    new_lo, new_hi = bounds(scaled)
+    new_extent = new_hi - new_lo
     if build_volume_mm is not None:
         check_build_volume(
             (float(new_extent[0]), float(new_extent[1]), float(new_extent[2])),

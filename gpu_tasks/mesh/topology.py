@@ -16,11 +16,28 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
+def bounds(vertices: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per-axis (min (3,), max (3,)) of ``vertices`` (n, 3).
+
+    Reduces over a wide (n/64, 192) view: numpy's axis-0 reduction of a 3-column array runs a
+    three-element inner loop and is several times slower.
+    """
+    if len(vertices) == 0:
+        return np.zeros(3), np.zeros(3)
+    v = np.ascontiguousarray(vertices, dtype=np.float64)
+    n = len(v) // 64 * 64
+    lo, hi = v[n:].min(axis=0, initial=np.inf), v[n:].max(axis=0, initial=-np.inf)
+    if n:
+        wide = v[:n].reshape(-1, 192)
+        lo = np.minimum(lo, wide.min(axis=0).reshape(64, 3).min(axis=0))
+        hi = np.maximum(hi, wide.max(axis=0).reshape(64, 3).max(axis=0))
+    return lo, hi
+
+
 def bbox_diagonal(vertices: FloatArray) -> float:
     """Length of the bounding-box diagonal of ``vertices`` (n, 3)."""
-    if len(vertices) == 0:
-        return 0.0
-    return float(np.linalg.norm(vertices.max(axis=0) - vertices.min(axis=0)))
+    lo, hi = bounds(vertices)
+    return float(np.linalg.norm(hi - lo))
 
 
 def merge_vertices(vertices: FloatArray, faces: IntArray) -> tuple[FloatArray, IntArray, IntArray]:
@@ -40,20 +57,21 @@ def merge_vertices(vertices: FloatArray, faces: IntArray) -> tuple[FloatArray, I
     keep : (k,) int64
         Index into the input vertices of each kept vertex.
     """
-    scale = max(bbox_diagonal(vertices), np.finfo(np.float64).tiny)
-    step = scale * tol.MERGE_RELATIVE
-    lo = vertices.min(axis=0)
-    q = np.floor((vertices - lo) / step + 0.5).astype(np.int64)
+    lo, hi = bounds(vertices)
+    scale = max(float(np.linalg.norm(hi - lo)), np.finfo(np.float64).tiny)
+    inv_step = 1.0 / (scale * tol.MERGE_RELATIVE)
+    # Non-negative, so truncation is rounding to the nearest step.
+    q = ((vertices - lo) * inv_step + 0.5).astype(np.int64)
     # Pack three quantised coordinates into one int64 when they fit (they do at the default tolerance).
-    span = q.max(axis=0) + 1
+    span = ((hi - lo) * inv_step + 1.5).astype(np.int64)
     if np.prod(span.astype(np.float64)) < 2.0**62:
         key = (q[:, 0] * span[1] + q[:, 1]) * span[2] + q[:, 2]
-        _, keep, inverse = np.unique(key, return_index=True, return_inverse=True)
+        keep, inverse = _group(key)
     else:
         rows = np.ascontiguousarray(q).view(np.dtype((np.void, 24))).ravel()
         _, keep, inverse = np.unique(rows, return_index=True, return_inverse=True)
     # Keep the original order of first occurrences so results do not depend on coordinates' sort order.
-    order = np.argsort(keep, kind="stable")
+    order = np.argsort(keep)
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     keep = keep[order].astype(np.int64)
@@ -61,13 +79,30 @@ def merge_vertices(vertices: FloatArray, faces: IntArray) -> tuple[FloatArray, I
     return vertices[keep], new_faces.astype(np.int64), keep
 
 
+def _group(key: IntArray) -> tuple[IntArray, IntArray]:
+    """Group equal keys (n,): (first index of each group, group of each key).
+
+    One unstable sort plus a segmented minimum; ``np.unique`` with ``return_index`` would use
+    a slower stable sort.
+    """
+    order = np.argsort(key)
+    sorted_key = key[order]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    first = np.minimum.reduceat(order, starts)
+    group_sorted = np.cumsum(np.r_[False, sorted_key[1:] != sorted_key[:-1]])
+    inverse = np.empty_like(order)
+    inverse[order] = group_sorted
+    return first.astype(np.int64), inverse.astype(np.int64)
+
+
 def degenerate_faces(vertices: FloatArray, faces: IntArray) -> BoolArray:
     """Mask (m,) of faces that repeat a vertex or have (near-)zero area."""
     repeated = (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2]) | (faces[:, 0] == faces[:, 2])
-    tri = vertices[faces]
-    area2 = np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    v0 = vertices[faces[:, 0]]
+    cross = np.cross(vertices[faces[:, 1]] - v0, vertices[faces[:, 2]] - v0)
+    area2_sq = np.einsum("ij,ij->i", cross, cross)
     limit = 2.0 * tol.DEGENERATE_AREA_RELATIVE * bbox_diagonal(vertices) ** 2
-    return np.asarray(repeated | (area2 <= limit), dtype=np.bool_)
+    return np.asarray(repeated | (area2_sq <= limit * limit), dtype=np.bool_)
 
 
 def duplicate_faces(faces: IntArray, n_vertices: int) -> BoolArray:
@@ -140,7 +175,7 @@ def edge_topology(faces: IntArray, n_vertices: int) -> EdgeTopology:
     lo = directed.min(axis=1)
     hi = directed.max(axis=1)
     key = lo * np.int64(max(n_vertices, 1)) + hi
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)
     k = key[order]
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     counts = np.diff(np.r_[starts, len(k)])
@@ -166,7 +201,9 @@ def face_components(n_faces: int, topo: EdgeTopology) -> tuple[int, IntArray]:
     return int(count), labels.astype(np.int64)
 
 
-def orient_faces(vertices: FloatArray, faces: IntArray, topo: EdgeTopology) -> tuple[IntArray, int, int]:
+def orient_faces(
+    vertices: FloatArray, faces: IntArray, topo: EdgeTopology, components: IntArray | None = None
+) -> tuple[IntArray, int, int]:
     """Make winding consistent within each component and point closed components outward.
 
     Uses a doubled face graph (each face and its flipped twin): a consistent pair links f–g and
@@ -179,6 +216,9 @@ def orient_faces(vertices: FloatArray, faces: IntArray, topo: EdgeTopology) -> t
     faces : (m, 3) int64
     topo : EdgeTopology
         Of ``faces``.
+    components : (m,) int64 or None
+        Face component labels from ``face_components``; when given and the winding is already
+        consistent, the doubled graph is skipped.
 
     Returns
     -------
@@ -190,16 +230,21 @@ def orient_faces(vertices: FloatArray, faces: IntArray, topo: EdgeTopology) -> t
         Components that admit no consistent winding (left as they were).
     """
     m = len(faces)
-    p, same = topo.pair_faces, topo.pair_same_direction
-    f, g = p[:, 0], p[:, 1]
-    rows = np.concatenate([f, f + m])
-    cols = np.concatenate([np.where(same, g + m, g), np.where(same, g, g + m)])
-    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(2 * m, 2 * m))
-    _, labels = connected_components(graph, directed=False)
-    straight, twin = labels[:m], labels[m:]
-    orientable = straight != twin
-    flip = orientable & (straight > twin)
-    component = np.minimum(straight, twin)
+    if components is not None and topo.winding_consistent:
+        orientable = np.ones(m, dtype=np.bool_)
+        flip = np.zeros(m, dtype=np.bool_)
+        component = components
+    else:
+        p, same = topo.pair_faces, topo.pair_same_direction
+        f, g = p[:, 0], p[:, 1]
+        rows = np.concatenate([f, f + m])
+        cols = np.concatenate([np.where(same, g + m, g), np.where(same, g, g + m)])
+        graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(2 * m, 2 * m))
+        _, labels = connected_components(graph, directed=False)
+        straight, twin = labels[:m], labels[m:]
+        orientable = straight != twin
+        flip = orientable & (straight > twin)
+        component = np.minimum(straight, twin)
 
     out = faces.copy()
     out[flip] = out[flip][:, ::-1]

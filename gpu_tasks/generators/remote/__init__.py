@@ -1,0 +1,1 @@
+"""Remote generator adapters (Tripo3D, Meshy, RunPod serverless) over httpx."""
