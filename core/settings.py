@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     generator: Literal["local", "learned", "tripo", "meshy", "runpod"] = "local"
     generator_weights_dir: Path | None = None
     generator_grid: int = Field(96, ge=16, le=512)
+    provider_api_key: SecretStr | None = Field(
+        None, description="API key of the remote generator (Tripo, Meshy, RunPod)"
+    )
+    provider_base_url: str | None = Field(None, description="override the remote generator's API base URL")
+    runpod_endpoint_id: str | None = None
     task_runner: Literal["threads", "dask"] = "threads"
     dask_address: str | None = Field(None, description="remote Dask scheduler; None = a LocalCluster")
     dask_workers: int = Field(2, ge=1)

@@ -14,7 +14,7 @@ from flows.generate_model import generate_model
 from flows.gpu import generate_concept_images
 from flows.runners import make_task_runner, needs_gpu
 from flows.runtime import runtime
-from flows.steps import asset_snapshot, fail_asset, load_bytes, record_usage, seed_for, store_files
+from flows.steps import asset_snapshot, fail_asset, load_bytes, record_failed_call, record_usage, seed_for, store_files
 from gpu_tasks.generators import ConceptRequest
 from gpu_tasks.pipeline import OutputFile
 from warehouse import assets
@@ -76,6 +76,7 @@ def generate_concepts(asset_id: str) -> dict[str, Any]:
                 progress=100,
             )
     except Exception as e:
+        record_failed_call(rt, e, asset_id=aid, user_id=asset.user_id)
         fail_asset(rt, aid, e)
         raise
     return {"asset_id": asset_id, "status": str(AssetStatus.CONCEPTS_GENERATED), "concepts": len(stored)}

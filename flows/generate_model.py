@@ -20,6 +20,7 @@ from flows.steps import (
     delete_objects,
     fail_asset,
     load_bytes,
+    record_failed_call,
     record_usage,
     seed_for,
     store_files,
@@ -117,6 +118,7 @@ def generate_model(asset_id: str) -> dict[str, Any]:
         stored = store_model(asset_id, asset.model_attempts, finished)
         old_keys = _complete(rt, asset, stored, finished)
     except Exception as e:
+        record_failed_call(rt, e, asset_id=aid, user_id=asset.user_id)
         fail_asset(rt, aid, e)
         raise
     delete_objects(rt, old_keys)

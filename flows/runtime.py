@@ -43,7 +43,14 @@ class FlowRuntime:
             return {"grid": s.generator_grid}
         if s.generator == "learned":
             return {"weights_dir": str(s.generator_weights_dir) if s.generator_weights_dir else None}
-        return {}
+        options: dict[str, Any] = {}
+        if s.provider_api_key is not None:
+            options["api_key"] = s.provider_api_key.get_secret_value()
+        if s.provider_base_url:
+            options["base_url"] = s.provider_base_url
+        if s.generator == "runpod" and s.runpod_endpoint_id:
+            options["endpoint_id"] = s.runpod_endpoint_id
+        return options
 
 
 _lock = threading.Lock()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.enums import AssetFileKind
-from core.errors import ObjectNotFound
+from core.errors import DomainError, ObjectNotFound, ProviderError
 from core.usage import UsageRecord
 from flows.runtime import FlowRuntime
 from gpu_tasks.pipeline import OutputFile
@@ -54,6 +54,16 @@ def record_usage(rt: FlowRuntime, usage: UsageRecord, *, asset_id: uuid.UUID, us
     """Write the provider-call row, its cost frozen from the price valid at the call's start."""
     with transaction(rt.stores.sessions) as s:
         record_provider_call(session=s, usage=usage, asset_id=asset_id, user_id=user_id)
+
+
+def record_failed_call(rt: FlowRuntime, error: BaseException, *, asset_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """A failed provider call may still be billed (RunPod bills GPU-seconds): record the usage it carries."""
+    usage = error.details.get("usage") if isinstance(error, ProviderError) else None
+    if isinstance(usage, UsageRecord):
+        try:
+            record_usage(rt, usage, asset_id=asset_id, user_id=user_id)
+        except DomainError:
+            log.exception("could not price the failed call of asset %s", asset_id)
 
 
 def fail_asset(rt: FlowRuntime, asset_id: uuid.UUID, error: BaseException) -> None:

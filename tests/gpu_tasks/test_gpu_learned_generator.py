@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from gpu_test_images import disc_image, rect_image
 from safetensors.torch import save_file
 
 from core.enums import PriceUnit
@@ -17,6 +16,7 @@ from core.errors import InvalidInput
 from gpu_tasks.generators import ModelRequest, make_generator
 from gpu_tasks.generators.learned import LearnedGenerator, build_depth_cnn
 from gpu_tasks.mesh import analyse
+from tests.gpu_tasks.gpu_test_images import disc_image, rect_image
 
 CONFIG = {"format": "safetensors", "architecture": "depth-cnn-v1", "channels": 8, "layers": 3, "depth_scale": 6.0}
 

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 import torch
 import trimesh
-from gpu_test_images import disc_image, png, rect_image
 from PIL import Image
 
 from core.enums import PriceUnit, Stage
@@ -22,6 +21,7 @@ from gpu_tasks.generators import ConceptRequest, ModelRequest, make_generator, s
 from gpu_tasks.generators.inflation import solve_heights
 from gpu_tasks.generators.local import LocalGenerator
 from gpu_tasks.mesh import analyse
+from tests.gpu_tasks.gpu_test_images import disc_image, png, rect_image
 
 DEFAULT_GRID = Settings().generator_grid
 

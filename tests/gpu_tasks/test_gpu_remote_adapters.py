@@ -9,8 +9,6 @@ from datetime import UTC
 from typing import Any
 
 import pytest
-from fake_providers import API_KEY, Fault, MeshyFake, Response, RunPodFake, Server, TripoFake, worker_handler
-from gpu_test_images import disc_image
 
 from core.enums import PriceUnit, ProviderCallStatus, Stage
 from core.errors import MeshError, MeshTooLarge, ProviderError, ProviderRateLimited, ProviderTimeout
@@ -18,6 +16,17 @@ from gpu_tasks.generators import ConceptRequest, ModelRequest, make_generator
 from gpu_tasks.generators.remote.base import RemoteGenerator
 from gpu_tasks.generators.remote.http import PollPolicy, RetryPolicy, parse_retry_after
 from gpu_tasks.mesh import MeshLimits, analyse
+from tests.gpu_tasks.fake_providers import (
+    API_KEY,
+    Fault,
+    MeshyFake,
+    Response,
+    RunPodFake,
+    Server,
+    TripoFake,
+    worker_handler,
+)
+from tests.gpu_tasks.gpu_test_images import disc_image
 
 IMAGE = disc_image(size=64, radius=24)
 
