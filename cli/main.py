@@ -188,6 +188,27 @@ def _run_init(settings: Settings) -> None:
     stores.dispose()
 
 
+@app.command("dev")
+def dev(
+    prefect_port: Annotated[int, typer.Option(help="Prefect server and UI")] = 4200,
+    dagster_port: Annotated[int, typer.Option(help="Dagster webserver")] = 3000,
+    api_port: Annotated[int | None, typer.Option(help="the API (default: settings.api_port)")] = None,
+) -> None:
+    """Prefect server + served deployments, dagster dev and the API, until Ctrl-C."""
+    from cli.dev import run_dev
+
+    settings = _settings()
+    _run_init(settings)
+    code = run_dev(
+        settings,
+        prefect_port=prefect_port,
+        dagster_port=dagster_port,
+        api_port=api_port or settings.api_port,
+        console=console,
+    )
+    raise typer.Exit(code=code)
+
+
 @app.command("demo")
 def demo() -> None:
     """The main job on embedded defaults (SQLite, DuckDB, local files)."""
