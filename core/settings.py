@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     dask_workers: int = Field(2, ge=1)
     gpus_per_worker: int = Field(1, ge=1)
     launch_mode: Literal["inprocess", "deployment"] = "inprocess"
+    flow_heartbeats: bool = Field(
+        False,
+        description="Prefect flow-run heartbeats for in-process runs (workers keep Prefect's own setting); "
+        "dispatch-pending already catches stuck jobs, and each heartbeat-enabled run ends up to 1 s later",
+    )
     gpu_task_timeout_s: float = Field(900.0, gt=0, description="a generator call that runs longer fails")
     task_retries: int = Field(3, ge=0, description="retries of transient generator/provider errors")
     task_retry_delay_s: float = Field(2.0, ge=0, description="first retry delay; doubles, with jitter")

@@ -85,8 +85,11 @@ class InProcessLauncher:
 
     @staticmethod
     def _run(fn: Any, flow: str, params: dict[str, Any]) -> Any:
+        from flows.runtime import inprocess_prefect_settings, runtime
+
         try:
-            return fn(**params)
+            with inprocess_prefect_settings(runtime().settings):
+                return fn(**params)
         except Exception:
             log.exception("flow %s failed with parameters %s", flow, params)
             raise

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -74,6 +76,23 @@ def reset_runtime(settings: Settings | None = None) -> FlowRuntime:
             _runtime.stores.dispose()
         _runtime = FlowRuntime(settings or get_settings())
         return _runtime
+
+
+@contextmanager
+def inprocess_prefect_settings(settings: Settings) -> Iterator[None]:
+    """Prefect settings for flows run inside this process.
+
+    Prefect's flow-run heartbeat thread sleeps in one-second steps and is joined when a run
+    ends, which adds up to a second to every flow run; in-process runs rely on dispatch-pending
+    to catch stuck jobs instead, unless ``flow_heartbeats`` is set.
+    """
+    if settings.flow_heartbeats:
+        yield
+        return
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 def is_transient(error: BaseException) -> bool:

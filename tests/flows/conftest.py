@@ -18,9 +18,14 @@ from warehouse.prices import load_price_book
 
 @pytest.fixture(scope="session", autouse=True)
 def prefect_api() -> Iterator[None]:
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    # As in-process runs do (flows.runtime.inprocess_prefect_settings): no heartbeat thread.
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
         yield
 
 
