@@ -57,7 +57,11 @@ from warehouse.prices import cost_nano, load_price_book
 
 log = logging.getLogger(__name__)
 
-PACKS = (("pack_50", "50 credits", 50, 500), ("pack_200", "200 credits", 200, 1500), ("pack_1000", "1000 credits", 1000, 5000))
+PACKS = (
+    ("pack_50", "50 credits", 50, 500),
+    ("pack_200", "200 credits", 200, 1500),
+    ("pack_1000", "1000 credits", 1000, 5000),
+)
 PLAN_WEIGHTS = ((Plan.FREE, 60), (Plan.STARTER, 20), (Plan.PRO, 15), (Plan.STUDIO, 5))
 PAID_PLANS = (Plan.STARTER, Plan.PRO, Plan.STUDIO)
 DISPUTE_FEE = 1500
@@ -90,7 +94,7 @@ def _add_month(t: datetime, n: int = 1) -> datetime:
 
 class _Gen:
     def __init__(self, *, seed: int, end: datetime, prices: list[ProviderPrice]) -> None:
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
         self.end = end
         self.prices = prices
         self.t: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -137,7 +141,15 @@ class _Gen:
             "exchange_rate": None,
             "fee": fee,
             "fee_details": (
-                [{"amount": fee, "application": None, "currency": "usd", "description": "Stripe processing fees", "type": "stripe_fee"}]
+                [
+                    {
+                        "amount": fee,
+                        "application": None,
+                        "currency": "usd",
+                        "description": "Stripe processing fees",
+                        "type": "stripe_fee",
+                    }
+                ]
                 if fee
                 else []
             ),
@@ -163,7 +175,13 @@ class _Gen:
         cid, pi = self.sid("ch"), self.sid("pi")
         fee = round(amount * 0.029) + 30
         tid = self.balance_txn(
-            amount=amount, fee=fee, type_="charge", category="charge", source=cid, created=created, description=description
+            amount=amount,
+            fee=fee,
+            type_="charge",
+            category="charge",
+            source=cid,
+            created=created,
+            description=description,
         )
         ch = {
             "id": cid,
@@ -236,15 +254,25 @@ class _Gen:
         did = self.sid("dp")
         won = self.rng.random() < 0.4
         debit_id = self.balance_txn(
-            amount=-ch["amount"], fee=DISPUTE_FEE, type_="adjustment", category="dispute", source=did, created=at,
+            amount=-ch["amount"],
+            fee=DISPUTE_FEE,
+            type_="adjustment",
+            category="dispute",
+            source=did,
+            created=at,
             description=f"Chargeback withdrawal for {ch['id']}",
         )
         txns = [debit_id]
         if won and at + timedelta(days=20) < self.end:
             txns.append(
                 self.balance_txn(
-                    amount=ch["amount"], fee=-DISPUTE_FEE, type_="adjustment", category="dispute_reversal", source=did,
-                    created=at + timedelta(days=20), description=f"Chargeback reversal for {ch['id']}",
+                    amount=ch["amount"],
+                    fee=-DISPUTE_FEE,
+                    type_="adjustment",
+                    category="dispute_reversal",
+                    source=did,
+                    created=at + timedelta(days=20),
+                    description=f"Chargeback reversal for {ch['id']}",
                 )
             )
         status = "won" if len(txns) == 2 else ("lost" if not won else "under_review")
@@ -360,16 +388,34 @@ def _weighted_plan(rng: random.Random) -> Plan:
 
 
 class _Sim(_Gen):
-    def ledger(self, u: _User, *, kind: LedgerKind, amount: int, key: str, at: datetime,
-               ref_type: str | None, ref_id: str | None, refunds: uuid.UUID | None = None) -> uuid.UUID:
+    def ledger(
+        self,
+        u: _User,
+        *,
+        kind: LedgerKind,
+        amount: int,
+        key: str,
+        at: datetime,
+        ref_type: str | None,
+        ref_id: str | None,
+        refunds: uuid.UUID | None = None,
+    ) -> uuid.UUID:
         u.balance += amount
         assert u.balance >= 0
         eid = self.uid()
         self.t["credit_ledger"].append(
             {
-                "id": eid, "user_id": u.id, "kind": kind, "amount": amount, "balance_after": u.balance,
-                "idempotency_key": key, "reference_type": ref_type, "reference_id": ref_id,
-                "refunds_entry_id": refunds, "memo": None, "created_at": at,
+                "id": eid,
+                "user_id": u.id,
+                "kind": kind,
+                "amount": amount,
+                "balance_after": u.balance,
+                "idempotency_key": key,
+                "reference_type": ref_type,
+                "reference_id": ref_id,
+                "refunds_entry_id": refunds,
+                "memo": None,
+                "created_at": at,
             }
         )
         return eid
@@ -410,9 +456,13 @@ class _Sim(_Gen):
                 }
                 charge_id = None
                 if paid:
-                    ch = self.charge(customer=u.customer, amount=price["unit_amount"], created=period_start,
-                                     description="Subscription update" if period_start != created else "Subscription creation",
-                                     invoice=inv_id)
+                    ch = self.charge(
+                        customer=u.customer,
+                        amount=price["unit_amount"],
+                        created=period_start,
+                        description="Subscription update" if period_start != created else "Subscription creation",
+                        invoice=inv_id,
+                    )
                     charge_id = ch["id"]
                     credits = DEFAULT_PLAN_LIMITS[plan].monthly_credits * (12 if interval == "year" else 1)
                     u.events.append((period_start, 0, "grant_subscription", {"credits": credits, "invoice": inv_id}))
@@ -430,8 +480,13 @@ class _Sim(_Gen):
                         "created": _epoch(period_start),
                         "currency": "usd",
                         "customer": u.customer,
-                        "lines": {"object": "list", "data": [line], "has_more": False, "total_count": 1,
-                                  "url": f"/v1/invoices/{inv_id}/lines"},
+                        "lines": {
+                            "object": "list",
+                            "data": [line],
+                            "has_more": False,
+                            "total_count": 1,
+                            "url": f"/v1/invoices/{inv_id}/lines",
+                        },
                         "livemode": False,
                         "paid": paid,
                         "period_start": _epoch(period_start),
@@ -469,9 +524,17 @@ class _Sim(_Gen):
                     "current_period_start": _epoch(period_start),
                     "customer": u.customer,
                     "ended_at": _epoch(ended) if ended else None,
-                    "items": {"object": "list", "data": [
-                        {"id": si, "object": "subscription_item", "price": _price_obj(plan, interval), "quantity": 1}
-                    ]},
+                    "items": {
+                        "object": "list",
+                        "data": [
+                            {
+                                "id": si,
+                                "object": "subscription_item",
+                                "price": _price_obj(plan, interval),
+                                "quantity": 1,
+                            }
+                        ],
+                    },
                     "livemode": False,
                     "metadata": {},
                     "status": status,
@@ -488,19 +551,36 @@ class _Sim(_Gen):
     def order(self, u: _User, at: datetime, items: list[dict[str, Any]], *, fail: bool = False) -> dict[str, Any]:
         oid, cs = self.uid(), self.sid("cs")
         total = sum(i["amount_cents"] for i in items)
-        ch = self.charge(customer=u.customer, amount=total, created=at, description="Checkout",
-                         metadata={"checkout_session_id": cs, "order_id": str(oid)})
+        ch = self.charge(
+            customer=u.customer,
+            amount=total,
+            created=at,
+            description="Checkout",
+            metadata={"checkout_session_id": cs, "order_id": str(oid)},
+        )
         has_print = any(i["kind"] == OrderItemKind.PRINT for i in items)
-        fulfilled = None if fail else at + (timedelta(days=self.rng.uniform(1, 5)) if has_print else timedelta(seconds=30))
+        fulfilled = (
+            None if fail else at + (timedelta(days=self.rng.uniform(1, 5)) if has_print else timedelta(seconds=30))
+        )
         if fulfilled is not None and fulfilled >= self.end:
             fulfilled = None
         status = OrderStatus.FAILED if fail else (OrderStatus.FULFILLED if fulfilled else OrderStatus.PAID)
         self.t["orders"].append(
             {
-                "id": oid, "user_id": u.id, "stripe_checkout_session_id": cs, "stripe_payment_intent_id": ch["payment_intent"],
-                "status": status, "amount_total_cents": total, "currency": "usd", "email": None, "shipping": None,
-                "failure_reason": "print partner rejected the model" if fail else None, "tracking_number": None,
-                "created_at": at, "paid_at": at, "fulfilled_at": fulfilled,
+                "id": oid,
+                "user_id": u.id,
+                "stripe_checkout_session_id": cs,
+                "stripe_payment_intent_id": ch["payment_intent"],
+                "status": status,
+                "amount_total_cents": total,
+                "currency": "usd",
+                "email": None,
+                "shipping": None,
+                "failure_reason": "print partner rejected the model" if fail else None,
+                "tracking_number": None,
+                "created_at": at,
+                "paid_at": at,
+                "fulfilled_at": fulfilled,
             }
         )
         for pos, item in enumerate(items):
@@ -508,7 +588,11 @@ class _Sim(_Gen):
         r = self.rng.random()
         if fail:
             self.refund(ch, at + timedelta(days=1), reason="requested_by_customer")
-        elif r < 0.02 and at + timedelta(days=3) < self.end and not any(i["kind"] == OrderItemKind.CREDIT_PACK for i in items):
+        elif (
+            r < 0.02
+            and at + timedelta(days=3) < self.end
+            and not any(i["kind"] == OrderItemKind.CREDIT_PACK for i in items)
+        ):
             self.refund(ch, at + timedelta(days=self.rng.uniform(1, 3)))
         elif r < 0.026 and at + timedelta(days=10) < self.end:
             self.dispute(ch, at + timedelta(days=self.rng.uniform(7, 10)))
@@ -516,20 +600,46 @@ class _Sim(_Gen):
 
     def buy_pack(self, u: _User, at: datetime) -> None:
         pack_id, _, credits, cents = self.rng.choice(PACKS)
-        o = self.order(u, at, [{"kind": OrderItemKind.CREDIT_PACK, "asset_id": None, "print_config_id": None,
-                                "credit_pack_id": pack_id, "quantity": 1, "unit_amount_cents": cents, "amount_cents": cents}])
-        self.ledger(u, kind=LedgerKind.GRANT_PURCHASE, amount=credits, key=f"grant:{o['checkout_session_id']}:0",
-                    at=at + timedelta(seconds=5), ref_type="stripe_checkout_session", ref_id=o["checkout_session_id"])
+        o = self.order(
+            u,
+            at,
+            [
+                {
+                    "kind": OrderItemKind.CREDIT_PACK,
+                    "asset_id": None,
+                    "print_config_id": None,
+                    "credit_pack_id": pack_id,
+                    "quantity": 1,
+                    "unit_amount_cents": cents,
+                    "amount_cents": cents,
+                }
+            ],
+        )
+        self.ledger(
+            u,
+            kind=LedgerKind.GRANT_PURCHASE,
+            amount=credits,
+            key=f"grant:{o['checkout_session_id']}:0",
+            at=at + timedelta(seconds=5),
+            ref_type="stripe_checkout_session",
+            ref_id=o["checkout_session_id"],
+        )
 
     def call(self, u: _User, asset_id: uuid.UUID | None, stage: Stage, at: datetime) -> tuple[datetime, bool]:
         rng = self.rng
         if stage == Stage.CONCEPTS:
-            provider, model, unit = rng.choice((("local", "procedural-concepts", PriceUnit.CPU_SECOND), ("own-gpu", "learned", PriceUnit.GPU_SECOND)))
+            provider, model, unit = rng.choice(
+                (("local", "procedural-concepts", PriceUnit.CPU_SECOND), ("own-gpu", "learned", PriceUnit.GPU_SECOND))
+            )
             run = rng.uniform(3, 20)
         elif stage == Stage.MODEL:
             provider, model, unit = rng.choice(
-                (("tripo", "tripo-v2.5", PriceUnit.CREDIT), ("meshy", "meshy-5", PriceUnit.CREDIT),
-                 ("runpod", "h100-80gb", PriceUnit.GPU_SECOND), ("own-gpu", "silhouette-inflation", PriceUnit.GPU_SECOND))
+                (
+                    ("tripo", "tripo-v2.5", PriceUnit.CREDIT),
+                    ("meshy", "meshy-5", PriceUnit.CREDIT),
+                    ("runpod", "h100-80gb", PriceUnit.GPU_SECOND),
+                    ("own-gpu", "silhouette-inflation", PriceUnit.GPU_SECOND),
+                )
             )
             run = rng.uniform(30, 150)
         elif stage == Stage.RESCALE:
@@ -539,15 +649,34 @@ class _Sim(_Gen):
         queue = rng.expovariate(1 / (20.0 if unit == PriceUnit.CREDIT else 4.0))
         units = float(rng.choice((20, 25, 30, 40))) if unit == PriceUnit.CREDIT else round(run, 3)
         r = rng.random()
-        status = (ProviderCallStatus.SUCCEEDED if r > 0.08 else ProviderCallStatus.FAILED if r > 0.02
-                  else ProviderCallStatus.TIMED_OUT if r > 0.005 else ProviderCallStatus.CANCELLED)
+        status = (
+            ProviderCallStatus.SUCCEEDED
+            if r > 0.08
+            else ProviderCallStatus.FAILED
+            if r > 0.02
+            else ProviderCallStatus.TIMED_OUT
+            if r > 0.005
+            else ProviderCallStatus.CANCELLED
+        )
         price = self.price(provider, model, unit, at)
         self.t["provider_calls"].append(
             {
-                "id": self.uid(), "asset_id": asset_id, "user_id": u.id, "stage": stage, "provider": provider, "model": model,
-                "status": status, "external_id": None, "queue_seconds": round(queue, 3), "run_seconds": round(run, 3),
-                "units": units, "unit": unit, "price_id": price.id, "cost_nano_usd": cost_nano(price, units),
-                "cost_source": "inferred", "error": None if status == ProviderCallStatus.SUCCEEDED else f"{status.value}",
+                "id": self.uid(),
+                "asset_id": asset_id,
+                "user_id": u.id,
+                "stage": stage,
+                "provider": provider,
+                "model": model,
+                "status": status,
+                "external_id": None,
+                "queue_seconds": round(queue, 3),
+                "run_seconds": round(run, 3),
+                "units": units,
+                "unit": unit,
+                "price_id": price.id,
+                "cost_nano_usd": cost_nano(price, units),
+                "cost_source": "inferred",
+                "error": None if status == ProviderCallStatus.SUCCEEDED else f"{status.value}",
                 "created_at": at,
             }
         )
@@ -574,7 +703,9 @@ class _Sim(_Gen):
         mode = "image" if rng.random() < 0.3 else "text"
         files: list[tuple[str, str, int]] = []
         key = f"spend:{aid}:{'skip_concept' if skip else 'concepts'}:1"
-        spend_id = self.ledger(u, kind=LedgerKind.SPEND, amount=-cost, key=key, at=at, ref_type="asset", ref_id=str(aid))
+        spend_id = self.ledger(
+            u, kind=LedgerKind.SPEND, amount=-cost, key=key, at=at, ref_type="asset", ref_id=str(aid)
+        )
         t, ok = at, True
         concept_attempts = model_attempts = 0
         if not skip:
@@ -587,44 +718,101 @@ class _Sim(_Gen):
             t, ok = self.stage(u, aid, Stage.MODEL, t + timedelta(seconds=rng.uniform(5, 600)))
             if ok and rng.random() < 0.2 and u.balance >= 1:  # a paid regeneration
                 model_attempts = 2
-                self.ledger(u, kind=LedgerKind.SPEND, amount=-1, key=f"spend:{aid}:model:2", at=t, ref_type="asset", ref_id=str(aid))
+                self.ledger(
+                    u,
+                    kind=LedgerKind.SPEND,
+                    amount=-1,
+                    key=f"spend:{aid}:model:2",
+                    at=t,
+                    ref_type="asset",
+                    ref_id=str(aid),
+                )
                 t, _ = self.stage(u, aid, Stage.MODEL, t + timedelta(seconds=30))
         if ok:
             t, _ = self.call(u, aid, Stage.THUMBNAIL, t)
-            files += [("glb", "model/gltf-binary", rng.randint(800_000, 6_000_000)),
-                      ("stl", "model/stl", rng.randint(1_000_000, 8_000_000)),
-                      ("thumbnail", "image/png", rng.randint(20_000, 80_000))]
+            files += [
+                ("glb", "model/gltf-binary", rng.randint(800_000, 6_000_000)),
+                ("stl", "model/stl", rng.randint(1_000_000, 8_000_000)),
+                ("thumbnail", "image/png", rng.randint(20_000, 80_000)),
+            ]
         else:
-            self.ledger(u, kind=LedgerKind.REFUND, amount=cost, key=f"refund:{key}", at=t, ref_type="asset",
-                        ref_id=str(aid), refunds=spend_id)
+            self.ledger(
+                u,
+                kind=LedgerKind.REFUND,
+                amount=cost,
+                key=f"refund:{key}",
+                at=t,
+                ref_type="asset",
+                ref_id=str(aid),
+                refunds=spend_id,
+            )
         if t >= self.end:
             t = self.end - timedelta(seconds=1)
         self.t["assets"].append(
             {
-                "id": aid, "user_id": u.id, "request_key": None, "mode": mode,
+                "id": aid,
+                "user_id": u.id,
+                "request_key": None,
+                "mode": mode,
                 "prompt": "a small robot" if mode == "text" else None,
-                "input_image_key": f"inputs/{aid}.png" if mode == "image" else None, "style": None, "skip_concept": skip,
-                "status": AssetStatus.COMPLETED if ok else AssetStatus.FAILED, "progress": 100 if ok else 0,
-                "concept_keys": [], "chosen_concept": None if skip or not ok else 0,
-                "concept_attempts": concept_attempts, "model_attempts": model_attempts,
-                "last_model_attempt_at": t if model_attempts else None, "model_key": f"models/{aid}.glb" if ok else None,
-                "thumbnail_key": None, "public": rng.random() < 0.3, "vertices": None, "faces": None,
-                "bbox_x_mm": None, "bbox_y_mm": None, "bbox_z_mm": None, "volume_mm3": None, "watertight": None,
-                "error": None if ok else "provider failed", "created_at": at, "updated_at": t,
-                "completed_at": t if ok else None, "deleted_at": None,
+                "input_image_key": f"inputs/{aid}.png" if mode == "image" else None,
+                "style": None,
+                "skip_concept": skip,
+                "status": AssetStatus.COMPLETED if ok else AssetStatus.FAILED,
+                "progress": 100 if ok else 0,
+                "concept_keys": [],
+                "chosen_concept": None if skip or not ok else 0,
+                "concept_attempts": concept_attempts,
+                "model_attempts": model_attempts,
+                "last_model_attempt_at": t if model_attempts else None,
+                "model_key": f"models/{aid}.glb" if ok else None,
+                "thumbnail_key": None,
+                "public": rng.random() < 0.3,
+                "vertices": None,
+                "faces": None,
+                "bbox_x_mm": None,
+                "bbox_y_mm": None,
+                "bbox_z_mm": None,
+                "volume_mm3": None,
+                "watertight": None,
+                "error": None if ok else "provider failed",
+                "created_at": at,
+                "updated_at": t,
+                "completed_at": t if ok else None,
+                "deleted_at": None,
             }
         )
         for kind, ctype, size in files:
             self.t["asset_files"].append(
-                {"id": self.uid(), "asset_id": aid, "kind": kind, "key": f"assets/{aid}/{self.rng.getrandbits(48):012x}.{kind}",
-                 "content_type": ctype, "size_bytes": size, "sha256": f"{self.rng.getrandbits(256):064x}", "created_at": t}
+                {
+                    "id": self.uid(),
+                    "asset_id": aid,
+                    "kind": kind,
+                    "key": f"assets/{aid}/{self.rng.getrandbits(48):012x}.{kind}",
+                    "content_type": ctype,
+                    "size_bytes": size,
+                    "sha256": f"{self.rng.getrandbits(256):064x}",
+                    "created_at": t,
+                }
             )
         if ok and rng.random() < 0.04 and t + timedelta(hours=2) < self.end:
             self.print_order(u, aid, t + timedelta(hours=rng.uniform(0.5, 2)))
         elif ok and rng.random() < 0.03 and t + timedelta(hours=1) < self.end:
-            self.order(u, t + timedelta(minutes=rng.uniform(5, 60)), [
-                {"kind": OrderItemKind.DIGITAL_ASSET, "asset_id": aid, "print_config_id": None, "credit_pack_id": None,
-                 "quantity": 1, "unit_amount_cents": 299, "amount_cents": 299}])
+            self.order(
+                u,
+                t + timedelta(minutes=rng.uniform(5, 60)),
+                [
+                    {
+                        "kind": OrderItemKind.DIGITAL_ASSET,
+                        "asset_id": aid,
+                        "print_config_id": None,
+                        "credit_pack_id": None,
+                        "quantity": 1,
+                        "unit_amount_cents": 299,
+                        "amount_cents": 299,
+                    }
+                ],
+            )
         return t
 
     def print_order(self, u: _User, aid: uuid.UUID, at: datetime) -> None:
@@ -632,16 +820,43 @@ class _Sim(_Gen):
         pid, qty, unit = self.uid(), rng.randint(1, 3), rng.choice((2500, 4500, 9000))
         self.t["print_configs"].append(
             {
-                "id": pid, "user_id": u.id, "asset_id": aid, "technology": rng.choice(("fdm", "sla", "sls")),
-                "material": "pla", "colour": "white", "finish": "standard", "quantity": qty, "target_x_mm": 80.0,
-                "target_y_mm": 60.0, "target_z_mm": 100.0, "remarks": None, "quoted_price_cents": unit * qty,
-                "currency": "usd", "quote": {}, "status": PrintConfigStatus.SENT, "created_at": at, "updated_at": at,
+                "id": pid,
+                "user_id": u.id,
+                "asset_id": aid,
+                "technology": rng.choice(("fdm", "sla", "sls")),
+                "material": "pla",
+                "colour": "white",
+                "finish": "standard",
+                "quantity": qty,
+                "target_x_mm": 80.0,
+                "target_y_mm": 60.0,
+                "target_z_mm": 100.0,
+                "remarks": None,
+                "quoted_price_cents": unit * qty,
+                "currency": "usd",
+                "quote": {},
+                "status": PrintConfigStatus.SENT,
+                "created_at": at,
+                "updated_at": at,
             }
         )
         self.call(u, aid, Stage.RESCALE, at + timedelta(minutes=1))
-        self.order(u, at, [{"kind": OrderItemKind.PRINT, "asset_id": aid, "print_config_id": pid, "credit_pack_id": None,
-                            "quantity": qty, "unit_amount_cents": unit, "amount_cents": unit * qty}],
-                   fail=rng.random() < 0.05)
+        self.order(
+            u,
+            at,
+            [
+                {
+                    "kind": OrderItemKind.PRINT,
+                    "asset_id": aid,
+                    "print_config_id": pid,
+                    "credit_pack_id": None,
+                    "quantity": qty,
+                    "unit_amount_cents": unit,
+                    "amount_cents": unit * qty,
+                }
+            ],
+            fail=rng.random() < 0.05,
+        )
 
 
 def _chunks(rows: list[dict[str, Any]], n: int = 20_000) -> Iterator[list[dict[str, Any]]]:
@@ -650,7 +865,13 @@ def _chunks(rows: list[dict[str, Any]], n: int = 20_000) -> Iterator[list[dict[s
 
 
 def seed_operational(
-    engine: Engine, *, users: int, months: int, seed: int, end: datetime | None = None, generations_per_month: float = 2.5
+    engine: Engine,
+    *,
+    users: int,
+    months: int,
+    seed: int,
+    end: datetime | None = None,
+    generations_per_month: float = 2.5,
 ) -> Counts:
     """Fill an empty operational database with ``users`` users over the ``months`` before ``end``.
 
@@ -670,41 +891,80 @@ def seed_operational(
     rng = sim.rng
     span = (end - start).total_seconds()
     for i in range(users):
-        u = _User(id=sim.uid(), created_at=start + timedelta(seconds=rng.uniform(0, span * 0.97)), customer=sim.sid("cus"))
+        u = _User(
+            id=sim.uid(), created_at=start + timedelta(seconds=rng.uniform(0, span * 0.97)), customer=sim.sid("cus")
+        )
         u.buyer = rng.random() < 0.35
         plan = _weighted_plan(rng)
-        sim.ledger(u, kind=LedgerKind.GRANT_PROMO, amount=5, key=f"promo:welcome:{u.id}", at=u.created_at,
-                   ref_type="promotion", ref_id="welcome")
+        sim.ledger(
+            u,
+            kind=LedgerKind.GRANT_PROMO,
+            amount=5,
+            key=f"promo:welcome:{u.id}",
+            at=u.created_at,
+            ref_type="promotion",
+            ref_id="welcome",
+        )
         if plan != Plan.FREE:
             sim.subscriptions(u, plan)
         life_months = (end - u.created_at).total_seconds() / (30 * 86400)
         rate = generations_per_month * (4 if plan != Plan.FREE else 1) * rng.uniform(0.3, 1.7)
         n = max(1, int(rate * life_months))
-        times = sorted(u.created_at + timedelta(seconds=rng.uniform(60, (end - u.created_at).total_seconds() - 60)) for _ in range(n))
+        times = sorted(
+            u.created_at + timedelta(seconds=rng.uniform(60, (end - u.created_at).total_seconds() - 60))
+            for _ in range(n)
+        )
         grants = sorted(u.events, key=lambda e: e[0])
         gi = 0
         for t in times:
             while gi < len(grants) and grants[gi][0] <= t:
                 at, _, _, g = grants[gi]
-                sim.ledger(u, kind=LedgerKind.GRANT_SUBSCRIPTION, amount=g["credits"], key=f"grant:{g['invoice']}",
-                           at=at + timedelta(seconds=10), ref_type="stripe_invoice", ref_id=g["invoice"])
+                sim.ledger(
+                    u,
+                    kind=LedgerKind.GRANT_SUBSCRIPTION,
+                    amount=g["credits"],
+                    key=f"grant:{g['invoice']}",
+                    at=at + timedelta(seconds=10),
+                    ref_type="stripe_invoice",
+                    ref_id=g["invoice"],
+                )
                 gi += 1
             sim.generation(u, t)
         for at, _, _, g in grants[gi:]:
-            sim.ledger(u, kind=LedgerKind.GRANT_SUBSCRIPTION, amount=g["credits"], key=f"grant:{g['invoice']}",
-                       at=at + timedelta(seconds=10), ref_type="stripe_invoice", ref_id=g["invoice"])
+            sim.ledger(
+                u,
+                kind=LedgerKind.GRANT_SUBSCRIPTION,
+                amount=g["credits"],
+                key=f"grant:{g['invoice']}",
+                at=at + timedelta(seconds=10),
+                ref_type="stripe_invoice",
+                ref_id=g["invoice"],
+            )
         sim.t["users"].append(
             {
-                "id": u.id, "email": f"user{i:06d}.{seed}@synthetic.makeit3d.example", "display_name": f"User {i}",
-                "role": Role.ADMIN if i < 2 else Role.USER, "plan": u.plan, "credit_balance": u.balance,
-                "stripe_customer_id": u.customer, "created_at": u.created_at, "last_active_at": None,
+                "id": u.id,
+                "email": f"user{i:06d}.{seed}@synthetic.makeit3d.example",
+                "display_name": f"User {i}",
+                "role": Role.ADMIN if i < 2 else Role.USER,
+                "plan": u.plan,
+                "credit_balance": u.balance,
+                "stripe_customer_id": u.customer,
+                "created_at": u.created_at,
+                "last_active_at": None,
             }
         )
     sim.payouts()
     now = end
     stripe_rows = [
-        {"id": o["id"], "object_type": o["object"], "created": o["created"], "livemode": False, "payload": o,
-         "first_seen_at": now, "updated_at": now}
+        {
+            "id": o["id"],
+            "object_type": o["object"],
+            "created": o["created"],
+            "livemode": False,
+            "payload": o,
+            "first_seen_at": now,
+            "updated_at": now,
+        }
         for o in sim.stripe
     ]
     order: list[tuple[Table, list[dict[str, Any]]]] = [

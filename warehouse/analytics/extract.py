@@ -48,16 +48,18 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _arrow(table: TableSpec, rows: Iterable[Mapping[str, Any]] | Iterable[tuple[Any, ...]], *, tuples: bool) -> pa.Table:
-    names = table.column_names
-    if tuples:
-        cols = list(zip(*rows, strict=False)) or [() for _ in names]
-    else:
-        dict_rows = list(rows)
-        cols = [tuple(r.get(n) for r in dict_rows) for n in names]  # type: ignore[union-attr]
-    arrays = [
-        pa.array([_plain(v) for v in col], type=c.arrow_type) for col, c in zip(cols, table.columns, strict=True)
-    ]
+def _arrow_tuples(table: TableSpec, rows: Iterable[tuple[Any, ...]]) -> pa.Table:
+    cols: list[tuple[Any, ...]] = list(zip(*rows, strict=False)) or [() for _ in table.columns]
+    return _arrow_cols(table, cols)
+
+
+def _arrow_dicts(table: TableSpec, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    dict_rows = list(rows)
+    return _arrow_cols(table, [tuple(r.get(n) for r in dict_rows) for n in table.column_names])
+
+
+def _arrow_cols(table: TableSpec, cols: list[tuple[Any, ...]]) -> pa.Table:
+    arrays = [pa.array([_plain(v) for v in col], type=c.arrow_type) for col, c in zip(cols, table.columns, strict=True)]
     return pa.Table.from_arrays(arrays, schema=table.arrow_schema)
 
 
@@ -81,9 +83,7 @@ def _sel_users() -> Select[Any]:
 
 def _sel_ledger() -> Select[Any]:
     e = LedgerEntry.__table__.c
-    return select(
-        e.id, e.user_id, e.kind, e.amount, e.idempotency_key, e.reference_type, e.reference_id, e.created_at
-    )
+    return select(e.id, e.user_id, e.kind, e.amount, e.idempotency_key, e.reference_type, e.reference_id, e.created_at)
 
 
 def _sel_assets() -> Select[Any]:
@@ -365,11 +365,11 @@ def read_operational(engine: Engine, name: str, window: Window | None = None) ->
         stmt = ex.select()
         if window is not None and ex.time_column is not None:
             tname, cname = ex.time_column.split(".")
-            col = next(c for c in stmt.selected_columns if c.name == cname and c.table.name == tname)  # type: ignore[attr-defined]
+            col = next(c for c in stmt.selected_columns if c.name == cname and c.table.name == tname)
             stmt = stmt.where(col >= window[0], col < window[1])
         with engine.connect() as conn:
             rows = conn.execute(stmt).all()
-        return _arrow(table, (tuple(r) for r in rows), tuples=True)
+        return _arrow_tuples(table, (tuple(r) for r in rows))
     sx = STRIPE_EXTRACTS[name]
     o = StripeObject.__table__.c
     stmt2 = select(o.payload).where(o.object_type == sx.object_type)
@@ -378,7 +378,7 @@ def read_operational(engine: Engine, name: str, window: Window | None = None) ->
     with engine.connect() as conn:
         payloads = conn.execute(stmt2).scalars().all()
     flat = [row for p in payloads for row in sx.flatten(p)]
-    return _arrow(table, flat, tuples=False)
+    return _arrow_dicts(table, flat)
 
 
 def is_windowed(name: str) -> bool:
@@ -399,7 +399,7 @@ def replace_raw(store: AnalyticsStore, name: str, data: pa.Table, window: Window
         else:
             store.execute(f"DELETE FROM {ident(name)}")
         store.load_arrow(name, data)
-    return data.num_rows
+    return int(data.num_rows)
 
 
 def extract(engine: Engine, store: AnalyticsStore, name: str, window: Window | None = None) -> int:

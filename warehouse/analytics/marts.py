@@ -98,10 +98,11 @@ def build_mart(store: AnalyticsStore, name: str, window: Window | None = None, *
         else:
             store.execute(f"DELETE FROM {ident(name)}")
         store.execute(f"INSERT INTO {ident(name)} ({cols}) {mart_sql(name)}", params)
-    n = store.query(
-        f"SELECT COUNT(*) AS n FROM {ident(name)} WHERE "
-        + (f"{ident(table.partition_column)} >= :a AND {ident(table.partition_column)} < :b" if table.partition_column and table.partition != "none" else "1 = 1"),
-        {"a": params["start_day"], "b": params["end_day"]} if table.partition_column and table.partition != "none" else None,
-    )[0]["n"]
+    if table.partition != "none" and table.partition_column:
+        col = ident(table.partition_column)
+        where = f"{col} >= :start_day AND {col} < :end_day"
+    else:
+        where = "1 = 1"
+    n = store.query(f"SELECT COUNT(*) AS n FROM {ident(name)} WHERE {where}", params)[0]["n"]
     log.info("built %s (%s rows)", name, n)
     return int(n)

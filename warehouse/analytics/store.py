@@ -146,14 +146,14 @@ class PostgresStore:
 
     def execute(self, sql: str, params: Params = None) -> None:
         p = used_params(sql, params)
-        self.con.execute(to_psycopg_sql(sql, p).encode(), p)  # type: ignore[arg-type]
+        self.con.execute(to_psycopg_sql(sql, p).encode(), p)
 
     def query(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
         from psycopg.rows import dict_row
 
         with self.con.cursor(row_factory=dict_row) as cur:
             p = used_params(sql, params)
-            cur.execute(to_psycopg_sql(sql, p).encode(), p)  # type: ignore[arg-type]
+            cur.execute(to_psycopg_sql(sql, p).encode(), p)
             return list(cur.fetchall()) if cur.description else []
 
     def query_arrow(self, sql: str, params: Params = None) -> pa.Table:

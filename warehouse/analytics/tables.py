@@ -74,7 +74,7 @@ class TableSpec:
         return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols}\n)"
 
 
-def C(name: str, type_: str, description: str) -> Column:  # noqa: N802 - a terse constructor for the registry
+def C(name: str, type_: str, description: str) -> Column:
     return Column(name, type_, description)
 
 
@@ -414,7 +414,16 @@ RAW: tuple[TableSpec, ...] = (
         key=("id",),
         not_null=("id", "customer_id", "status", "created_at"),
         accepted_values={
-            "status": ("active", "past_due", "canceled", "trialing", "incomplete", "incomplete_expired", "unpaid", "paused")
+            "status": (
+                "active",
+                "past_due",
+                "canceled",
+                "trialing",
+                "incomplete",
+                "incomplete_expired",
+                "unpaid",
+                "paused",
+            )
         },
     ),
 )
@@ -454,7 +463,11 @@ MARTS: tuple[TableSpec, ...] = (
         "user_growth_daily",
         "New and cumulative users per day.",
         "one row per day",
-        (_DAY, C("new_users", "BIGINT", "sign-ups that day"), C("total_users", "BIGINT", "users at the end of the day")),
+        (
+            _DAY,
+            C("new_users", "BIGINT", "sign-ups that day"),
+            C("total_users", "BIGINT", "users at the end of the day"),
+        ),
         key=("day",),
         partition="daily",
         partition_column="day",
@@ -529,7 +542,11 @@ MARTS: tuple[TableSpec, ...] = (
         "one row per event",
         (
             C("occurred_at", TS, "event time (UTC)"),
-            C("event_type", "VARCHAR", "signup/generation_started/generation_completed/generation_failed/order_paid/refund"),
+            C(
+                "event_type",
+                "VARCHAR",
+                "signup/generation_started/generation_completed/generation_failed/order_paid/refund",
+            ),
             C("subject_id", "VARCHAR", "user, asset, order or refund id"),
             C("user_id", "VARCHAR", "user concerned (null for Stripe refunds)"),
             C("detail", "VARCHAR", "short detail"),

@@ -1,5 +1,5 @@
 -- mrr_monthly: METRICS "Subscriptions (MRR, as ChartMogul and dbt_stripe define it)".
---   MRR at month end: the subscription invoice line (not a proration) whose service period covers
+--   MRR at month end (for the current month: now): the subscription invoice line (not a proration) whose service period covers
 --   the month's end instant, on an invoice that is paid or open (past_due), of a subscription not
 --   ended before then; unit_amount x quantity - discounts, normalised to a month (week x 52/12,
 --   month / interval_count, year / (12 x interval_count)); a 0-amount (trial) line counts 0. One
@@ -13,7 +13,10 @@ WITH window_months AS (
     FROM generate_series(CAST(:start AS TIMESTAMP), CAST(:end AS TIMESTAMP) - INTERVAL '1 month', INTERVAL '1 month') AS s(d)
 ),
 all_months AS (
-    SELECT CAST(s.d AS DATE) AS month
+    -- month_end: the instant MRR is measured (the month's end, or now for the current month)
+    SELECT
+        CAST(s.d AS DATE) AS month,
+        LEAST(s.d + INTERVAL '1 month', CAST(CAST(:now AS TIMESTAMPTZ) AS TIMESTAMP)) AS month_end
     FROM generate_series(
         COALESCE(CAST(date_trunc('month', (SELECT MIN(period_start) FROM raw_stripe_invoice_lines)) AS TIMESTAMP), CAST(:start AS TIMESTAMP)),
         CAST(:end AS TIMESTAMP) - INTERVAL '1 month',
@@ -44,10 +47,10 @@ covering AS (
         ) AS rn
     FROM all_months m
     JOIN line_mrr l
-        ON l.period_start < m.month + INTERVAL '1 month'
-       AND l.period_end >= m.month + INTERVAL '1 month'
+        ON l.period_start < m.month_end
+       AND l.period_end >= m.month_end
     LEFT JOIN raw_stripe_subscriptions s ON s.id = l.subscription_id
-    WHERE s.ended_at IS NULL OR s.ended_at >= m.month + INTERVAL '1 month'
+    WHERE s.ended_at IS NULL OR s.ended_at >= m.month_end
 ),
 customer_mrr AS (
     SELECT month, customer_id, CAST(FLOOR(SUM(mrr) + 0.5) AS BIGINT) AS mrr
