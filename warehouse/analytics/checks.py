@@ -37,11 +37,12 @@ def _sample(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _window_clause(table: str, start: date | None, end: date | None) -> tuple[str, dict[str, Any]]:
+def _window_clause(table: str, start: date | None, end: date | None, alias: str = "") -> tuple[str, dict[str, Any]]:
     col = spec(table).partition_column
     if col is None or start is None or end is None or spec(table).partition == "none":
         return "1 = 1", {}
-    return f"{ident(col)} >= :start_day AND {ident(col)} < :end_day", {"start_day": start, "end_day": end}
+    col = f"{ident(alias)}.{ident(col)}" if alias else ident(col)
+    return f"{col} >= :start_day AND {col} < :end_day", {"start_day": start, "end_day": end}
 
 
 def unique_key(store: AnalyticsStore, table: str, start: date | None = None, end: date | None = None) -> CheckOutcome:
@@ -153,7 +154,7 @@ _NON_REVENUE = (
 
 def revenue_net(store: AnalyticsStore, start: date | None = None, end: date | None = None) -> CheckOutcome:
     """Net revenue of revenue_daily = Σ net of the balance transactions it covers, day by day."""
-    where, params = _window_clause("revenue_daily", start, end)
+    where, params = _window_clause("revenue_daily", start, end, "r")
     rows = store.query(
         f"""
         WITH bt AS (
@@ -189,7 +190,7 @@ def payouts_reconcile(store: AnalyticsStore) -> CheckOutcome:
 
 def mrr_identity(store: AnalyticsStore, start: date | None = None, end: date | None = None) -> CheckOutcome:
     """end = start + new + reactivation + expansion − contraction − churn; start = previous end."""
-    where, params = _window_clause("mrr_monthly", start, end)
+    where, params = _window_clause("mrr_monthly", start, end, "m")
     rows = store.query(
         f"""
         SELECT m.month, m.mrr_start_cents, m.mrr_end_cents, p.mrr_end_cents AS previous_end

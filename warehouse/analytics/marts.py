@@ -24,7 +24,19 @@ MART_NAMES: tuple[str, ...] = tuple(t.name for t in MARTS)
 
 #: Tables each mart reads (the Dagster asset graph follows this).
 MART_DEPS: dict[str, tuple[str, ...]] = {
-    "admin_overview": ("raw_users", "raw_assets", "raw_asset_files", "ai_cost_daily", "revenue_daily"),
+    # admin_overview also carries the ledger and paid-grant reconciliations, hence the ledger and orders.
+    "admin_overview": (
+        "raw_users",
+        "raw_assets",
+        "raw_asset_files",
+        "ai_cost_daily",
+        "revenue_daily",
+        "raw_credit_ledger",
+        "raw_stripe_charges",
+        "raw_orders",
+        "raw_order_items",
+        "raw_credit_packs",
+    ),
     "user_growth_daily": ("raw_users",),
     "user_growth_monthly": ("raw_users", "raw_orders", "raw_stripe_charges"),
     "active_users": ("raw_credit_ledger",),
