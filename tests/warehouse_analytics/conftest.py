@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from warehouse.analytics.extract import RAW_TABLES, _arrow_dicts, ensure_tables
 from warehouse.analytics.store import DuckDBStore, PostgresStore, psycopg_conninfo
@@ -61,3 +63,36 @@ def load(store: DuckDBStore | PostgresStore, table: str, rows: list[dict[str, An
     """Append hand-written rows (missing columns are NULL) to a raw table."""
     store.execute(spec(table).ddl())
     store.load_arrow(table, _arrow_dicts(spec(table), rows))
+
+
+SEED_END = datetime(2026, 3, 15, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def seeded_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """An operational SQLite database with a small deterministic synthetic dataset."""
+    from warehouse.db import make_engine
+    from warehouse.migrate import upgrade
+    from warehouse.synthetic import seed_operational
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('op') / 'op.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    seed_operational(engine, users=60, months=3, seed=11, end=SEED_END)
+    yield engine
+    engine.dispose()
+
+
+def build_all(engine: Engine, store: DuckDBStore | PostgresStore) -> None:
+    """Extract everything and build every mart for the whole seeded period."""
+    from warehouse.analytics.extract import extract
+    from warehouse.analytics.marts import MART_NAMES, build_mart, day_window
+
+    days = day_window(date(2025, 12, 1), SEED_END.date() + timedelta(days=1))
+    months = day_window(date(2025, 12, 1), date(2026, 4, 1))
+    for raw in RAW_TABLES:
+        extract(engine, store, raw, days)
+    order = ["ai_cost_daily", "revenue_daily"] + [m for m in MART_NAMES if m not in ("ai_cost_daily", "revenue_daily")]
+    for mart in order:
+        p = spec(mart).partition
+        build_mart(store, mart, days if p == "daily" else months if p == "monthly" else None, now=SEED_END)
