@@ -96,8 +96,7 @@ class DuckDBStore:
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def query_arrow(self, sql: str, params: Params = None) -> pa.Table:
-        result = self.con.execute(to_duckdb_sql(sql), used_params(sql, params))
-        return result.to_arrow_table()
+        return self.con.sql(to_duckdb_sql(sql), params=used_params(sql, params)).to_arrow_table()
 
     def load_arrow(self, table: str, data: pa.Table) -> None:
         cols = ", ".join(ident(c) for c in data.column_names)
