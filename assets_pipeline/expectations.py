@@ -15,9 +15,7 @@ from warehouse.analytics.tables import TableSpec
 log = logging.getLogger(__name__)
 
 
-def validate_table(
-    table: TableSpec, df: Any, *, expected_rows: int | None = None
-) -> tuple[bool, dict[str, Any]]:
+def validate_table(table: TableSpec, df: Any, *, expected_rows: int | None = None) -> tuple[bool, dict[str, Any]]:
     """Unique key, not-null columns, accepted values and (for dense daily marts) the row count."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx

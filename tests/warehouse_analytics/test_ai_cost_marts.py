@@ -17,6 +17,14 @@ from warehouse.migrate import upgrade
 from warehouse.models import Asset, User
 from warehouse.prices import load_price_book, record_provider_call
 
+NEW_BOOK = """
+prices:
+  - {provider: meshy, model: meshy-5, unit: credit, usd_per_unit: '0.02', valid_from: '2025-01-01T00:00:00Z',
+     valid_to: '2026-06-01T00:00:00Z'}
+  - {provider: meshy, model: meshy-5, unit: credit, usd_per_unit: '0.016', valid_from: '2026-06-01T00:00:00Z',
+     valid_to: '2026-07-01T00:00:00Z'}
+  - {provider: meshy, model: meshy-5, unit: credit, usd_per_unit: '0.5', valid_from: '2026-07-01T00:00:00Z'}
+"""
 MAY = datetime(2026, 5, 20, 12, tzinfo=UTC)
 JUNE = datetime(2026, 6, 10, 12, tzinfo=UTC)  # Meshy's price drops from $0.02 to $0.016 a credit on 1 June
 
@@ -39,9 +47,20 @@ def operational(tmp_path) -> Engine:
 
         def call(asset: Asset, at: datetime, status: ProviderCallStatus, stage: Stage = Stage.MODEL, run: float = 10.0):
             record_provider_call(
-                session=s, asset_id=asset.id, user_id=user.id,
-                usage=UsageRecord(provider="meshy", model="meshy-5", stage=stage, unit=PriceUnit.CREDIT, units=20,
-                                  queue_seconds=5.0, run_seconds=run, started_at=at, status=status),
+                session=s,
+                asset_id=asset.id,
+                user_id=user.id,
+                usage=UsageRecord(
+                    provider="meshy",
+                    model="meshy-5",
+                    stage=stage,
+                    unit=PriceUnit.CREDIT,
+                    units=20,
+                    queue_seconds=5.0,
+                    run_seconds=run,
+                    started_at=at,
+                    status=status,
+                ),
             )
 
         call(a1, MAY, ProviderCallStatus.FAILED, run=10.0)  # a failure, then its retry: both count
@@ -65,20 +84,17 @@ def test_cost_is_frozen_at_call_time_across_a_price_change(operational, store) -
     assert may["cost_nano_usd"] == 2 * 20 * 20_000_000  # 2 calls × 20 credits × $0.02
     assert Decimal(may["cost_usd"]) == Decimal("0.800000000")
     assert may["failed_cost_nano_usd"] == 400_000_000
-    assert may["queue_seconds"] == 10.0 and may["run_seconds"] == 40.0
+    assert may["queue_seconds"] == 10.0
+    assert may["run_seconds"] == 40.0
     assert june["cost_nano_usd"] == 20 * 16_000_000  # the new price, for the new call only
     # a new price version later on must not reprice history
     factory = make_session_factory(operational)
     with transaction(factory) as s:
-        load_price_book(session=s, text=(
-            "prices:\n"
-            "  - {provider: meshy, model: meshy-5, unit: credit, usd_per_unit: '0.02', valid_from: '2025-01-01T00:00:00Z', valid_to: '2026-06-01T00:00:00Z'}\n"
-            "  - {provider: meshy, model: meshy-5, unit: credit, usd_per_unit: '0.016', valid_from: '2026-06-01T00:00:00Z', valid_to: '2026-07-01T00:00:00Z'}\n"
-            "  - {provider: meshy, model: meshy-5, unit: credit, usd_per_unit: '0.5', valid_from: '2026-07-01T00:00:00Z'}\n"
-        ))
+        load_price_book(session=s, text=NEW_BOOK)
     _build(operational, store)
     again = {r["day"]: r["cost_nano_usd"] for r in store.query("SELECT * FROM ai_cost_daily")}
-    assert again[date(2026, 5, 20)] == 800_000_000 and again[date(2026, 6, 10)] == 320_000_000
+    assert again[date(2026, 5, 20)] == 800_000_000
+    assert again[date(2026, 6, 10)] == 320_000_000
 
 
 def test_cost_per_generation_includes_retries_and_failures(operational, store) -> None:

@@ -29,7 +29,8 @@ def test_duckdb_publish_read_refresh(seeded_engine, tmp_path) -> None:
     build_all(seeded_engine, writer)
     first = publish_snapshot(writer, var_dir=tmp_path)
     reader = SnapshotReader.open(settings)
-    assert reader.info.version == first.version and "revenue_daily" in reader.info.tables
+    assert reader.info.version == first.version
+    assert "revenue_daily" in reader.info.tables
     total = reader.query("SELECT SUM(gross_sales_cents) AS g FROM revenue_daily")[0]["g"]
     assert total > 0
     assert reader.query("SELECT version FROM snapshot_info") == [{"version": first.version}]
@@ -39,7 +40,8 @@ def test_duckdb_publish_read_refresh(seeded_engine, tmp_path) -> None:
     assert reader.query("SELECT SUM(gross_sales_cents) AS g FROM revenue_daily")[0]["g"] == total
     assert reader.refresh() is False
     second = publish_snapshot(writer, var_dir=tmp_path)
-    assert reader.refresh() is True and reader.info.version == second.version
+    assert reader.refresh() is True
+    assert reader.info.version == second.version
     assert reader.query("SELECT COUNT(*) AS n FROM revenue_daily")[0]["n"] == 0
     with pytest.raises(InvalidInput):
         reader.query("DELETE FROM revenue_daily")
@@ -64,7 +66,7 @@ def test_concurrent_readers_during_publication(seeded_engine, tmp_path) -> None:
             while not stop.is_set():
                 reader.refresh()
                 assert reader.query("SELECT COUNT(*) AS n FROM mrr_monthly")[0]["n"] > 0
-        except BaseException as e:  # noqa: BLE001 - reported to the main thread
+        except BaseException as e:
             errors.append(e)
         finally:
             reader.close()
