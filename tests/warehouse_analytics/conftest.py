@@ -61,7 +61,6 @@ def store(request: pytest.FixtureRequest) -> Iterator[DuckDBStore | PostgresStor
 
 def load(store: DuckDBStore | PostgresStore, table: str, rows: list[dict[str, Any]]) -> None:
     """Append hand-written rows (missing columns are NULL) to a raw table."""
-    store.execute(spec(table).ddl())
     store.load_arrow(table, _arrow_dicts(spec(table), rows))
 
 
