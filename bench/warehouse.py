@@ -29,10 +29,10 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from warehouse.analytics.extract import RAW_TABLES, ensure_tables, replace_raw  # noqa: E402
-from warehouse.analytics.marts import MART_NAMES, add_months, build_mart, day_window  # noqa: E402
-from warehouse.analytics.store import DuckDBStore, PostgresStore, psycopg_conninfo  # noqa: E402
-from warehouse.analytics.tables import spec  # noqa: E402
+from warehouse.analytics.extract import RAW_TABLES, ensure_tables, replace_raw
+from warehouse.analytics.marts import MART_NAMES, add_months, build_mart, day_window
+from warehouse.analytics.store import DuckDBStore, PostgresStore, psycopg_conninfo
+from warehouse.analytics.tables import spec
 
 END = date(2026, 11, 1)
 DAYS = 365
@@ -87,7 +87,9 @@ def _table(name: str, cols: dict[str, Any]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def make_facts(n_calls: int, start: datetime, days: float, seed: int, n_users: int, offset: int = 0) -> dict[str, pa.Table]:
+def make_facts(
+    n_calls: int, start: datetime, days: float, seed: int, n_users: int, offset: int = 0
+) -> dict[str, pa.Table]:
     """Daily-partitioned raw facts for ``days`` from ``start``; ids start at ``offset``."""
     rng = np.random.default_rng(seed)
     n_assets = max(1, n_calls // 3)
@@ -202,7 +204,9 @@ def make_facts(n_calls: int, start: datetime, days: float, seed: int, n_users: i
             "net": bt_amount - bt_fee,
             "currency": np.full(len(bt_ids), "usd"),
             "status": np.full(len(bt_ids), "available"),
-            "source_id": np.concatenate([np.char.add("ch_", o_idx.astype("U12")), np.char.add("re_", r_idx.astype("U12"))]),
+            "source_id": np.concatenate(
+                [np.char.add("ch_", o_idx.astype("U12")), np.char.add("re_", r_idx.astype("U12"))]
+            ),
             "created_at": np.concatenate([o_created, o_created[refunded] + np.timedelta64(1, "D")]),
             "available_on": np.concatenate([avail, avail[refunded] + np.timedelta64(1, "D")]),
         },
@@ -220,8 +224,12 @@ def make_facts(n_calls: int, start: datetime, days: float, seed: int, n_users: i
     spends = _table(
         "raw_credit_ledger",
         {
-            "entry_id": np.concatenate([np.char.add("s", a_idx.astype("U12")), np.char.add("g", o_idx[pack].astype("U12"))]),
-            "user_id": np.concatenate([np.char.add("u", a_user.astype("U12")), np.char.add("u", o_user[pack].astype("U12"))]),
+            "entry_id": np.concatenate(
+                [np.char.add("s", a_idx.astype("U12")), np.char.add("g", o_idx[pack].astype("U12"))]
+            ),
+            "user_id": np.concatenate(
+                [np.char.add("u", a_user.astype("U12")), np.char.add("u", o_user[pack].astype("U12"))]
+            ),
             "kind": np.concatenate([np.full(n_assets, "spend"), np.full(pack.sum(), "grant_purchase")]),
             "amount": np.concatenate([-np.ones(n_assets, dtype=np.int64), np.full(pack.sum(), 200, dtype=np.int64)]),
             "reference_id": np.concatenate([np.full(n_assets, None), np.char.add("cs_", o_idx[pack].astype("U12"))]),
@@ -283,8 +291,10 @@ def make_state(n_users: int, start: datetime, seed: int) -> dict[str, pa.Table]:
             "created_at": p_start,
         },
     )
-    empty = {n: _table(n, {spec(n).columns[0].name: pa.array([], pa.string())}) for n in (
-        "raw_asset_files", "raw_print_configs", "raw_stripe_payouts", "raw_stripe_subscriptions")}
+    empty = {
+        n: _table(n, {spec(n).columns[0].name: pa.array([], pa.string())})
+        for n in ("raw_asset_files", "raw_print_configs", "raw_stripe_payouts", "raw_stripe_subscriptions")
+    }
     packs = _table("raw_credit_packs", {"credit_pack_id": ["pack_200"], "credits": [200], "price_cents": [1500]})
     return {"raw_users": users, "raw_stripe_invoice_lines": lines, "raw_credit_packs": packs, **empty}
 
@@ -312,16 +322,24 @@ def pandas_two_marts(calls: Any, assets: Any) -> None:
     c["failed"] = c["status"] != "succeeded"
     c["failed_cost"] = c["cost_nano_usd"].where(c["failed"], 0)
     c.groupby(["day", "provider", "model", "stage"]).agg(
-        calls=("call_id", "count"), failed_calls=("failed", "sum"), units=("units", "sum"),
-        cost_nano_usd=("cost_nano_usd", "sum"), failed_cost=("failed_cost", "sum"),
-        queue_seconds=("queue_seconds", "sum"), run_seconds=("run_seconds", "sum"),
+        calls=("call_id", "count"),
+        failed_calls=("failed", "sum"),
+        units=("units", "sum"),
+        cost_nano_usd=("cost_nano_usd", "sum"),
+        failed_cost=("failed_cost", "sum"),
+        queue_seconds=("queue_seconds", "sum"),
+        run_seconds=("run_seconds", "sum"),
     )
     j = c.merge(assets[["asset_id", "mode", "skip_concept"]], on="asset_id", how="left")
     j["duration"] = j["queue_seconds"] + j["run_seconds"]
     j["ok"] = ~j["failed"]
     g = j.groupby(["day", "stage", "mode", "provider"])
-    g.agg(calls=("call_id", "count"), succeeded=("ok", "sum"), generations=("asset_id", "nunique"),
-          skip=("skip_concept", "sum"))
+    g.agg(
+        calls=("call_id", "count"),
+        succeeded=("ok", "sum"),
+        generations=("asset_id", "nunique"),
+        skip=("skip_concept", "sum"),
+    )
     g["duration"].quantile([0.5, 0.95])
 
 
@@ -355,8 +373,14 @@ def run_size(n: int, backend: str, tmp: Path, pg_url: str | None, results: dict[
         emit(f"{backend}_full_build_load_and_marts_{label}", load_s + full_s)
         # one new day: its facts replace that day's partitions, then that day's marts are rebuilt
         day = END
-        new = make_facts(max(1, n // DAYS), datetime.combine(day, datetime.min.time(), UTC), 1.0, seed=3,
-                         n_users=n_users, offset=10 * n)
+        new = make_facts(
+            max(1, n // DAYS),
+            datetime.combine(day, datetime.min.time(), UTC),
+            1.0,
+            seed=3,
+            n_users=n_users,
+            offset=10 * n,
+        )
         t = time.perf_counter()
         window = day_window(day, day + timedelta(days=1))
         for name, data in new.items():
@@ -377,6 +401,18 @@ def run_size(n: int, backend: str, tmp: Path, pg_url: str | None, results: dict[
             pandas_two_marts(calls_df, assets_df)
             pandas_s = time.perf_counter() - t
             emit(f"duckdb_vs_pandas_two_marts_{label}", duck_s, baseline=pandas_s, ratio=pandas_s / duck_s)
+            # end to end: a pandas pipeline must first pull the raw rows out of the warehouse
+            t = time.perf_counter()
+            calls_df = store.query_arrow("SELECT * FROM raw_provider_calls").to_pandas()
+            assets_df = store.query_arrow("SELECT * FROM raw_assets").to_pandas()
+            pandas_two_marts(calls_df, assets_df)
+            pandas_e2e = time.perf_counter() - t
+            emit(
+                f"duckdb_vs_pandas_two_marts_read_from_store_{label}",
+                duck_s,
+                baseline=pandas_e2e,
+                ratio=pandas_e2e / duck_s,
+            )
     finally:
         if isinstance(store, PostgresStore):
             store.execute(f"DROP SCHEMA {store.schema} CASCADE")
