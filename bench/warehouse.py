@@ -307,12 +307,16 @@ def build_all(store: Any, first: date, last: date, now: datetime) -> None:
         build_mart(store, mart, days if p == "daily" else months if p == "monthly" else None, now=now)
 
 
-def build_day(store: Any, day: date, now: datetime) -> None:
+def build_day(store: Any, day: date, now: datetime, *, partitioned: bool) -> None:
+    """Rebuild one day's partitioned marts (and its month's MRR), or else the unpartitioned marts."""
     window = day_window(day, day + timedelta(days=1))
     month = day_window(day.replace(day=1), add_months(day, 1))
     for mart in ORDER:
         p = spec(mart).partition
-        build_mart(store, mart, window if p == "daily" else month if p == "monthly" else None, now=now)
+        if partitioned and p != "none":
+            build_mart(store, mart, window if p == "daily" else month, now=now)
+        elif not partitioned and p == "none":
+            build_mart(store, mart, None, now=now)
 
 
 def pandas_two_marts(calls: Any, assets: Any) -> None:
@@ -385,11 +389,30 @@ def run_size(n: int, backend: str, tmp: Path, pg_url: str | None, results: dict[
         window = day_window(day, day + timedelta(days=1))
         for name, data in new.items():
             replace_raw(store, name, data, window)
-        build_day(store, day, now + timedelta(days=1))
+        build_day(store, day, now + timedelta(days=1), partitioned=True)
         inc_s = time.perf_counter() - t
+        t = time.perf_counter()
+        build_day(store, day, now + timedelta(days=1), partitioned=False)
+        state_s = time.perf_counter() - t
         results[f"{backend}_inc_{n}"] = inc_s
+        results[f"{backend}_state_{n}"] = state_s
         base = results.get(f"{backend}_inc_1000000") if n != 1_000_000 else None
         emit(f"{backend}_incremental_day_{label}", inc_s, baseline=base, ratio=inc_s / base if base else None)
+        base_state = results.get(f"{backend}_state_1000000") if n != 1_000_000 else None
+        emit(
+            f"{backend}_incremental_state_marts_{label}",
+            state_s,
+            baseline=base_state,
+            ratio=state_s / base_state if base_state else None,
+        )
+        base_total = (base + base_state) if base is not None and base_state is not None else None
+        total = inc_s + state_s
+        emit(
+            f"{backend}_incremental_day_with_state_marts_{label}",
+            total,
+            baseline=base_total,
+            ratio=total / base_total if base_total else None,
+        )
         if backend == "duckdb":
             t = time.perf_counter()
             build_mart(store, "ai_cost_daily", day_window(start.date(), END), now=now)
