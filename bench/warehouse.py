@@ -1,9 +1,11 @@
 """Benchmark the analytics build: full and one-day incremental, 1M and 10M provider calls, DuckDB and Postgres.
 
-Raw tables are generated directly as Arrow (vectorised, seeded) with proportional users, assets,
-ledger entries, orders, Stripe charges, balance transactions, payouts and subscription invoices,
-then loaded into the store and built with the same ``warehouse.analytics.marts.build_mart`` the
-Dagster assets call. Extraction from the operational DB is not part of these figures.
+Raw tables are generated directly as Arrow (vectorised, seeded) with proportional assets, ledger
+entries, orders, Stripe charges, balance transactions, refunds and subscription invoices, then
+loaded into the store and built with the same ``warehouse.analytics.marts.build_mart`` the Dagster
+assets call. Extraction from the operational DB is not part of these figures. History grows by
+length at a constant daily rate (1M calls = one year, 10M = ten years, 2,000 users), so the
+incremental case adds the same new day at every size and measures only the effect of history.
 Baseline: a naive pandas implementation of two marts (ai_cost_daily, generation_activity_daily)
 over the same in-memory data. Prints one JSON line per measurement:
 ``{"bench", "case", "value", "unit", "baseline", "ratio"}``.
@@ -36,6 +38,8 @@ from warehouse.analytics.tables import spec
 
 END = date(2026, 11, 1)
 DAYS = 365
+USERS = 2_000
+NEW_DAY_CALLS = 1_000_000 // DAYS
 PROVIDERS = [
     ("tripo", "tripo-v2.5", "credit", 10_000_000),
     ("meshy", "meshy-5", "credit", 16_000_000),
@@ -250,7 +254,7 @@ def make_facts(
     }
 
 
-def make_state(n_users: int, start: datetime, seed: int) -> dict[str, pa.Table]:
+def make_state(n_users: int, start: datetime, seed: int, days: int = DAYS) -> dict[str, pa.Table]:
     rng = np.random.default_rng(seed)
     u = np.arange(n_users)
     users = _table(
@@ -265,7 +269,7 @@ def make_state(n_users: int, start: datetime, seed: int) -> dict[str, pa.Table]:
         },
     )
     subs = u[rng.random(n_users) < 0.3]
-    months = 13
+    months = days // 30 + 1
     line_cust = np.repeat(subs, months)
     m = np.tile(np.arange(months), len(subs))
     base = np.datetime64(start.replace(tzinfo=None), "M") + m.astype("timedelta64[M]")
@@ -356,11 +360,14 @@ def open_store(backend: str, tmp: Path, pg_url: str | None) -> Any:
 
 def run_size(n: int, backend: str, tmp: Path, pg_url: str | None, results: dict[str, float]) -> None:
     label = f"{n // 1_000_000}M" if n >= 1_000_000 else str(n)
-    n_users = max(500, n // 500)
-    start = datetime.combine(END - timedelta(days=DAYS), datetime.min.time(), UTC)
+    # History grows by length at a constant daily rate (2,740 calls, 2,000 users a day, as at 1M over
+    # a year), so the new day is the same at every size and only the history differs.
+    days = max(30, DAYS * n // 1_000_000)
+    n_users = USERS
+    start = datetime.combine(END - timedelta(days=days), datetime.min.time(), UTC)
     now = datetime.combine(END, datetime.min.time(), UTC) + timedelta(hours=12)
-    facts = make_facts(n, start, DAYS, seed=1, n_users=n_users)
-    state = make_state(n_users, start, seed=2)
+    facts = make_facts(n, start, days, seed=1, n_users=n_users)
+    state = make_state(n_users, start, seed=2, days=days)
     store = open_store(backend, tmp, pg_url)
     try:
         ensure_tables(store, RAW_TABLES)
@@ -378,7 +385,7 @@ def run_size(n: int, backend: str, tmp: Path, pg_url: str | None, results: dict[
         # one new day: its facts replace that day's partitions, then that day's marts are rebuilt
         day = END
         new = make_facts(
-            max(1, n // DAYS),
+            NEW_DAY_CALLS,
             datetime.combine(day, datetime.min.time(), UTC),
             1.0,
             seed=3,
