@@ -102,13 +102,15 @@ def make_facts(
     a_user = rng.integers(0, n_users, n_assets)
     a_created = _ts(rng, n_assets, start, days)
     completed = rng.random(n_assets) < 0.9
+    a_mode = np.where(rng.random(n_assets) < 0.3, "image", "text")
+    a_skip = rng.random(n_assets) < 0.15
     assets = _table(
         "raw_assets",
         {
             "asset_id": _ids("a", a_idx),
             "user_id": _ids("u", a_user),
-            "mode": np.where(rng.random(n_assets) < 0.3, "image", "text"),
-            "skip_concept": rng.random(n_assets) < 0.15,
+            "mode": a_mode,
+            "skip_concept": a_skip,
             "status": np.where(completed, "COMPLETED", "FAILED"),
             "concept_attempts": np.ones(n_assets, dtype=np.int64),
             "model_attempts": rng.integers(1, 3, n_assets),
@@ -138,6 +140,8 @@ def make_facts(
             "price_id": prov.astype(np.int64) + 1,
             "cost_nano_usd": np.round(units * price).astype(np.int64),
             "cost_source": np.full(n_calls, "inferred"),
+            "asset_mode": a_mode[c_asset],
+            "asset_skip_concept": a_skip[c_asset],
             "created_at": a_created[c_asset] + (rng.random(n_calls) * 600e6).astype("timedelta64[us]"),
         },
     )
@@ -338,7 +342,7 @@ def pandas_two_marts(calls: Any, assets: Any) -> None:
         queue_seconds=("queue_seconds", "sum"),
         run_seconds=("run_seconds", "sum"),
     )
-    j = c.merge(assets[["asset_id", "mode", "skip_concept"]], on="asset_id", how="left")
+    j = c.rename(columns={"asset_mode": "mode", "asset_skip_concept": "skip_concept"})
     j["duration"] = j["queue_seconds"] + j["run_seconds"]
     j["ok"] = ~j["failed"]
     g = j.groupby(["day", "stage", "mode", "provider"])
