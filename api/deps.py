@@ -1,0 +1,223 @@
+"""Dependencies as type aliases: settings, stores, sessions, the launcher, the caller's key and user."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.ratelimit import RateLimiter
+from api.snapshots import Snapshot, SnapshotSource, open_published
+from core.enums import Role
+from core.errors import AuthError, Forbidden, InvalidInput
+from core.settings import Settings, get_settings
+from flows.launch import Launcher, get_launcher
+from warehouse import api_keys
+from warehouse.context import Stores
+from warehouse.db import transaction
+from warehouse.generation import GenerationRules
+
+log = logging.getLogger(__name__)
+
+#: How long an authenticated key is trusted without a database lookup (revocation takes this long).
+KEY_CACHE_TTL_S = 30.0
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: an API key's id, role, bound user (user keys) and rate limit."""
+
+    key_id: uuid.UUID
+    role: Role
+    user_id: uuid.UUID | None
+    rate_limit_per_minute: int
+
+
+class KeyCache:
+    """Authenticated keys by hash for a short TTL, so hot endpoints skip the database."""
+
+    def __init__(self, ttl_s: float = KEY_CACHE_TTL_S) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_hash: str) -> Principal | None:
+        hit = self._entries.get(key_hash)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def put(self, key_hash: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[key_hash] = (principal, time.monotonic() + self.ttl_s)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class AppContext:
+    """What the app needs from the world, built on first use (so importing the app touches nothing)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings | None = None,
+        stores: Stores | None = None,
+        snapshot_opener: Callable[[], Snapshot] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._stores = stores
+        self._snapshot_opener = snapshot_opener
+        self._snapshots: SnapshotSource | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = get_settings()
+        return self._settings
+
+    @property
+    def stores(self) -> Stores:
+        if self._stores is None:
+            with self._lock:
+                if self._stores is None:
+                    self._stores = Stores(self.settings)
+        return self._stores
+
+    @property
+    def snapshots(self) -> SnapshotSource:
+        if self._snapshots is None:
+            with self._lock:
+                if self._snapshots is None:
+                    settings = self.settings
+                    opener = self._snapshot_opener or (lambda: open_published(settings))
+                    self._snapshots = SnapshotSource(opener)
+        return self._snapshots
+
+
+def get_context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return get_context(request).settings
+
+
+def get_stores(request: Request) -> Stores:
+    return get_context(request).stores
+
+
+def get_snapshots(request: Request) -> SnapshotSource:
+    return get_context(request).snapshots
+
+
+SnapshotsDep = Annotated[SnapshotSource, Depends(get_snapshots)]
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+StoresDep = Annotated[Stores, Depends(get_stores)]
+
+
+def get_db(stores: StoresDep) -> Iterator[Session]:
+    """A session per request; routes that write commit explicitly (before launching any flow)."""
+    with stores.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def get_launcher_dep(settings: SettingsDep) -> Launcher:
+    """The flow launcher (overridden in tests with ``app.dependency_overrides``)."""
+    return get_launcher(settings.launch_mode)
+
+
+LauncherDep = Annotated[Launcher, Depends(get_launcher_dep)]
+
+
+def get_rules(settings: SettingsDep) -> GenerationRules:
+    return GenerationRules(costs=settings.credit_costs)
+
+
+RulesDep = Annotated[GenerationRules, Depends(get_rules)]
+
+_bearer = HTTPBearer(auto_error=False, description="an API key: `Authorization: Bearer mk3d_…`")
+
+
+def _authenticate(stores: Stores, plaintext: str) -> Principal:
+    with transaction(stores.sessions) as session:
+        key = api_keys.authenticate(session=session, plaintext=plaintext)
+        return Principal(
+            key_id=key.id, role=Role(key.role), user_id=key.user_id, rate_limit_per_minute=key.rate_limit_per_minute
+        )
+
+
+async def get_current_key(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    """The authenticated caller (401 without or with a bad key; 429 over its rate limit)."""
+    if credentials is None or not credentials.credentials:
+        raise AuthError("an API key is required: send 'Authorization: Bearer <key>'")
+    plaintext = credentials.credentials
+    cache: KeyCache = request.app.state.key_cache
+    digest = api_keys.hash_key(plaintext)
+    principal = cache.get(digest)
+    if principal is None:
+        principal = await run_in_threadpool(_authenticate, get_stores(request), plaintext)
+        cache.put(digest, principal)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter.hit(principal.key_id, principal.rate_limit_per_minute)
+    request.state.principal = principal
+    return principal
+
+
+CurrentKey = Annotated[Principal, Depends(get_current_key)]
+
+
+async def require_admin(key: CurrentKey) -> Principal:
+    if key.role != Role.ADMIN:
+        raise Forbidden(f"this needs an admin key; this key's role is {key.role}", role=str(key.role))
+    return key
+
+
+AdminKey = Annotated[Principal, Depends(require_admin)]
+
+
+async def get_acting_user(
+    key: CurrentKey,
+    x_acting_user: Annotated[
+        uuid.UUID | None,
+        Header(description="service keys only: the id of the user the request is made for"),
+    ] = None,
+) -> uuid.UUID:
+    """The user a request acts for: a user key's own user, or ``X-Acting-User`` for service keys."""
+    if key.role == Role.USER:
+        assert key.user_id is not None
+        if x_acting_user is not None and x_acting_user != key.user_id:
+            raise Forbidden("user keys cannot act for another user")
+        return key.user_id
+    if key.role == Role.SERVICE:
+        if x_acting_user is None:
+            raise InvalidInput("a service key must name the user it acts for in the X-Acting-User header")
+        return x_acting_user
+    raise Forbidden(
+        "this needs a user key, or a service key acting for a user; admin keys have their own routes",
+        role=str(key.role),
+    )
+
+
+ActingUser = Annotated[uuid.UUID, Depends(get_acting_user)]
