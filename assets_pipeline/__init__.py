@@ -1,1 +1,1 @@
-"""Dagster Definitions: extracts, marts, checks, schedules, sensors, resources."""
+"""Dagster analytics: extracts, marts, checks, publication, schedules and sensors."""

@@ -1,0 +1,115 @@
+"""Build everything in-process (``makeit3d warehouse build``): extracts, marts, checks, publication.
+
+Dagster runs one partitions definition per run, so a full build is four in-process runs in
+dependency order: latest-state extracts, every daily partition in one single-run backfill, every
+month of MRR likewise, then the unpartitioned marts and the publication of the snapshot.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import dagster as dg
+from sqlalchemy import func, select
+
+from assets_pipeline.defs.marts import DAILY_MARTS, MONTHLY_MARTS, STATE_MARTS
+from assets_pipeline.defs.raw import DAILY_RAW, STATE_RAW
+from assets_pipeline.definitions import all_assets
+from assets_pipeline.partitions import START_DATE
+from assets_pipeline.resources import make_resources
+from core.settings import Settings
+from warehouse.db import make_engine
+from warehouse.models import User
+
+log = logging.getLogger(__name__)
+
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    asset: str
+    check: str
+    passed: bool
+    severity: str
+    description: str
+
+
+@dataclass
+class BuildReport:
+    """What a build did: the steps that ran, every check result, whether all succeeded."""
+
+    steps: list[str] = field(default_factory=list)
+    checks: list[CheckLine] = field(default_factory=list)
+    success: bool = True
+    snapshot_version: str | None = None
+
+
+def _first_day(settings: Settings) -> date:
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            first = conn.execute(select(func.min(User.created_at))).scalar()
+    finally:
+        engine.dispose()
+    floor = date.fromisoformat(START_DATE)
+    if first is None:
+        return datetime.now(UTC).date()
+    return max(floor, first.date())
+
+
+def _run(
+    report: BuildReport,
+    name: str,
+    selection: Sequence[str],
+    resources: dict[str, Any],
+    instance: dg.DagsterInstance,
+    tags: dict[str, str] | None = None,
+) -> None:
+    result = dg.materialize(
+        all_assets, selection=list(selection), resources=resources, instance=instance, tags=tags, raise_on_error=False
+    )
+    report.steps.append(f"{name}: {'ok' if result.success else 'FAILED'}")
+    report.success = report.success and result.success
+    for ev in result.get_asset_check_evaluations():
+        desc = ev.description or ""
+        report.checks.append(
+            CheckLine(ev.asset_key.to_user_string(), ev.check_name, ev.passed, ev.severity.value, desc)
+        )
+    for mat in result.get_asset_materialization_events():
+        m = mat.materialization
+        if m.asset_key.to_user_string() == "analytics_snapshot":
+            version = m.metadata.get("version")
+            report.snapshot_version = str(getattr(version, "value", version))
+    if not result.success:
+        for ev in result.all_events:
+            if ev.is_step_failure:
+                report.steps.append(f"  {ev.step_key}: {ev.event_specific_data.error.message.strip()[:500]}")  # type: ignore[union-attr]
+
+
+def build_everything(
+    settings: Settings,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    instance: dg.DagsterInstance | None = None,
+) -> BuildReport:
+    """Materialise every asset for the days ``[start, end]`` and publish a snapshot if checks pass."""
+    resources = make_resources(settings)
+    first = start or _first_day(settings)
+    last = end or datetime.now(UTC).date()
+    instance = instance or dg.DagsterInstance.ephemeral()
+    report = BuildReport()
+    _run(report, "latest-state extracts", STATE_RAW, resources, instance)
+    days = {RANGE_START: first.isoformat(), RANGE_END: last.isoformat()}
+    _run(report, f"daily facts {first}..{last}", [*DAILY_RAW, *DAILY_MARTS], resources, instance, days)
+    months = {RANGE_START: first.replace(day=1).isoformat(), RANGE_END: last.replace(day=1).isoformat()}
+    _run(report, f"monthly MRR {months[RANGE_START]}..{months[RANGE_END]}", MONTHLY_MARTS, resources, instance, months)
+    if report.success:
+        _run(report, "state marts and publication", [*STATE_MARTS, "analytics_snapshot"], resources, instance)
+    else:
+        report.steps.append("publication skipped: an earlier step failed")
+    return report

@@ -1,0 +1,1 @@
+"""The analytics store: raw extracts, mart SQL, reconciliations and the published snapshot."""
