@@ -11,10 +11,13 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warehouse._sql import insert_if_new
 from warehouse.models import StripeObject
 from warehouse.stripe_store import REVENUE_OBJECT_TYPES, mark_processed, store_event, upsert_object
+from warehouse.types import utcnow
 
 FULFIL_EVENT_TYPES = frozenset({"checkout.session.completed"})
 
@@ -40,14 +43,42 @@ def classify(event: Mapping[str, Any]) -> EventAction:
 
 
 def record_revenue_object(*, session: Session, event: Mapping[str, Any]) -> bool:
-    """Upsert the event's object unless a newer event already wrote it; return whether it was written."""
+    """Store the event's object unless a newer event already wrote it; return whether it was written.
+
+    Concurrent deliveries for one object are serialised: the first insert wins the row, the
+    others wait on it and then compare under a row lock (``FOR UPDATE``; SQLite transactions are
+    serialised already), so the newest event's state is the one kept whatever the arrival order.
+    """
     obj = dict(event["data"]["object"])
-    created = int(event["created"])
-    existing = session.get(StripeObject, obj.get("id"))
-    if existing is not None and int(existing.payload.get(EVENT_CREATED_FIELD, 0)) > created:
-        return False
-    obj[EVENT_CREATED_FIELD] = created
-    upsert_object(session=session, obj=obj)
+    obj[EVENT_CREATED_FIELD] = int(event["created"])
+    oid = obj.get("id")
+    now = utcnow()
+    if isinstance(oid, str) and isinstance(obj.get("created"), int) and obj.get("object") in REVENUE_OBJECT_TYPES:
+        inserted = insert_if_new(
+            session,
+            StripeObject.__table__,  # type: ignore[arg-type]
+            {
+                "id": oid,
+                "object_type": obj["object"],
+                "created": obj["created"],
+                "livemode": bool(obj.get("livemode", False)),
+                "payload": obj,
+                "first_seen_at": now,
+                "updated_at": now,
+            },
+            key=["id"],
+        )
+        if inserted:
+            return True
+        existing = session.scalar(
+            select(StripeObject)
+            .where(StripeObject.id == oid)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if existing is not None and int(existing.payload.get(EVENT_CREATED_FIELD, 0)) > obj[EVENT_CREATED_FIELD]:
+            return False
+    upsert_object(session=session, obj=obj)  # validates, and raises InvalidInput for a malformed object
     return True
 
 
