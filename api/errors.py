@@ -35,8 +35,15 @@ class BadSignature(InvalidInput):
     code = "invalid_signature"
 
 
+class SnapshotUnavailable(DomainError):
+    """No analytics snapshot is published (or it cannot be read): the stats are not ready."""
+
+    code = "snapshot_unavailable"
+
+
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (BadSignature, 400),
+    (SnapshotUnavailable, 503),
     (UploadTooLarge, 413),
     (AuthError, 401),
     (Forbidden, 403),

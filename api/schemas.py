@@ -348,3 +348,31 @@ class WebhookReceipt(BaseModel):
     event_id: str
     duplicate: bool
     action: Literal["fulfil", "revenue", "ignored", "duplicate"]
+
+
+# -- stats -----------------------------------------------------------------------------------------
+
+
+class SnapshotRef(BaseModel):
+    version: str = Field(examples=["20261122T040000Z-1a2b3c4d"])
+    built_at: datetime
+
+
+class StatsPublic(BaseModel):
+    """A stats answer: the snapshot it was read from, the parameters in force, and the rows."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "snapshot": {"version": "20261122T040000Z-1a2b3c4d", "built_at": "2026-11-22T04:00:00Z"},
+                    "params": {"start": "2026-11-01", "end": "2026-11-21"},
+                    "data": [{"period": "2026-11-01", "gross_sales_cents": 129900, "net_revenue_cents": 118200}],
+                }
+            ]
+        }
+    )
+    snapshot: SnapshotRef
+    params: dict[str, Any] = Field(default_factory=dict)
+    data: list[dict[str, Any]] | dict[str, Any]
+    totals: dict[str, Any] | None = None

@@ -67,6 +67,17 @@ class SnapshotSource:
             self._checked = now
             return self._reader
 
+    def lookup(self, key: Any) -> tuple[str, Any] | None:
+        """A cached result for ``key`` if the snapshot is unchanged, without any I/O; else None."""
+        reader = self._reader
+        if reader is None or time.monotonic() - self._checked >= self._refresh_s:
+            return None
+        version = self._cache_version
+        if version is None or version != reader.info.version:
+            return None
+        hit = self._cache.get(key)
+        return None if hit is None else (version, hit)
+
     def cached(self, key: Any, compute: Callable[[Snapshot], Any]) -> tuple[str, Any]:
         """``(version, compute(snapshot))``, computed once per snapshot version and key."""
         snap = self.current()

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +150,69 @@ def png_bytes(size: tuple[int, int] = (64, 64), fmt: str = "PNG") -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", size, (200, 120, 40)).save(buf, format=fmt)
     return buf.getvalue()
+
+
+SEED_END = datetime(2026, 3, 15, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PublishedSnapshot:
+    """A published DuckDB snapshot of a small synthetic business, and the operational DB it came from."""
+
+    var_dir: Path
+    op_url: str
+
+    def settings(self) -> Settings:
+        return Settings(
+            var_dir=self.var_dir, database_url=self.op_url, analytics_url=f"duckdb:///{self.var_dir / 'a.duckdb'}"
+        )
+
+
+def build_published_snapshot(root: Path, *, users: int = 60, months: int = 3, seed: int = 11) -> PublishedSnapshot:
+    """Seed synthetic operational data, extract it, build every mart and publish a snapshot."""
+    from warehouse.analytics.extract import RAW_TABLES, ensure_tables, extract
+    from warehouse.analytics.marts import MART_NAMES, build_mart, day_window
+    from warehouse.analytics.store import DuckDBStore
+    from warehouse.analytics.tables import spec
+    from warehouse.db import make_engine
+    from warehouse.migrate import upgrade
+    from warehouse.snapshot import publish_snapshot
+    from warehouse.synthetic import seed_operational
+
+    root.mkdir(parents=True, exist_ok=True)
+    op_url = f"sqlite:///{root / 'op.db'}"
+    upgrade(op_url)
+    engine = make_engine(op_url)
+    seed_operational(engine, users=users, months=months, seed=seed, end=SEED_END)
+    store = DuckDBStore(root / "analytics.duckdb")
+    ensure_tables(store, RAW_TABLES)
+    first = date(SEED_END.year, SEED_END.month, 1) - timedelta(days=31 * months + 31)
+    days = day_window(first, SEED_END.date() + timedelta(days=1))
+    months_w = day_window(first.replace(day=1), date(2026, 4, 1))
+    for raw in RAW_TABLES:
+        extract(engine, store, raw, days)
+    order = ["ai_cost_daily", "revenue_daily"] + [m for m in MART_NAMES if m not in ("ai_cost_daily", "revenue_daily")]
+    for mart in order:
+        p = spec(mart).partition
+        build_mart(store, mart, days if p == "daily" else months_w if p == "monthly" else None, now=SEED_END)
+    publish_snapshot(store, var_dir=root, now=SEED_END)
+    store.close()
+    engine.dispose()
+    return PublishedSnapshot(var_dir=root, op_url=op_url)
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory) -> PublishedSnapshot:
+    return build_published_snapshot(tmp_path_factory.mktemp("published"))
+
+
+@pytest.fixture
+def stats_env(sqlite_url: str, tmp_path: Path, published: PublishedSnapshot) -> Iterator[ApiEnv]:
+    """The app (on SQLite) reading the published synthetic snapshot."""
+    from api.snapshots import open_published
+
+    snap_settings = published.settings()
+    e = build_env(sqlite_url, tmp_path, snapshot_opener=lambda: open_published(snap_settings))
+    with e.client:
+        yield e
+    e.stores.dispose()
