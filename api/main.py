@@ -10,7 +10,20 @@ from fastapi import FastAPI
 from api.deps import AppContext, KeyCache, get_launcher_dep
 from api.errors import install_error_handlers
 from api.ratelimit import RateLimiter
-from api.routes import admin, assets, catalog, feed, generations, health, me, orders, prints, stats, webhooks
+from api.routes import (
+    admin,
+    assets,
+    catalog,
+    dashboard,
+    feed,
+    generations,
+    health,
+    me,
+    orders,
+    prints,
+    stats,
+    webhooks,
+)
 from api.snapshots import Snapshot
 from core.settings import Settings
 from flows.launch import Launcher
@@ -53,7 +66,7 @@ def create_app(
     if launcher is not None:
         app.dependency_overrides[get_launcher_dep] = lambda: launcher
     install_error_handlers(app)
-    for module in (health, generations, assets, prints, me, feed, orders, catalog, admin, stats, webhooks):
+    for module in (health, generations, assets, prints, me, feed, orders, catalog, admin, stats, dashboard, webhooks):
         app.include_router(module.router)
     return app
 

@@ -6,10 +6,12 @@ import hashlib
 import hmac
 import io
 import json
+import os
 import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -31,6 +33,7 @@ from warehouse.context import Stores
 from warehouse.db import transaction
 
 WEBHOOK_SECRET = "whsec_test_makeit3d"
+IN_CI_ENV = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @dataclass
@@ -216,3 +219,28 @@ def stats_env(sqlite_url: str, tmp_path: Path, published: PublishedSnapshot) -> 
     with e.client:
         yield e
     e.stores.dispose()
+
+
+@contextmanager
+def serve_in_thread(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
