@@ -108,21 +108,21 @@ class AppContext:
         return self._snapshots
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
 
-def get_settings_dep(request: Request) -> Settings:
-    return get_context(request).settings
+async def get_settings_dep(request: Request) -> Settings:
+    return (await get_context(request)).settings
 
 
-def get_stores(request: Request) -> Stores:
-    return get_context(request).stores
+async def get_stores(request: Request) -> Stores:
+    return (await get_context(request)).stores
 
 
-def get_snapshots(request: Request) -> SnapshotSource:
-    return get_context(request).snapshots
+async def get_snapshots(request: Request) -> SnapshotSource:
+    return (await get_context(request)).snapshots
 
 
 SnapshotsDep = Annotated[SnapshotSource, Depends(get_snapshots)]
@@ -141,7 +141,7 @@ def get_db(stores: StoresDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
-def get_launcher_dep(settings: SettingsDep) -> Launcher:
+async def get_launcher_dep(settings: SettingsDep) -> Launcher:
     """The flow launcher (overridden in tests with ``app.dependency_overrides``)."""
     return get_launcher(settings.launch_mode)
 
@@ -149,7 +149,7 @@ def get_launcher_dep(settings: SettingsDep) -> Launcher:
 LauncherDep = Annotated[Launcher, Depends(get_launcher_dep)]
 
 
-def get_rules(settings: SettingsDep) -> GenerationRules:
+async def get_rules(settings: SettingsDep) -> GenerationRules:
     return GenerationRules(costs=settings.credit_costs)
 
 
@@ -177,7 +177,7 @@ async def get_current_key(
     digest = api_keys.hash_key(plaintext)
     principal = cache.get(digest)
     if principal is None:
-        principal = await run_in_threadpool(_authenticate, get_stores(request), plaintext)
+        principal = await run_in_threadpool(_authenticate, await get_stores(request), plaintext)
         cache.put(digest, principal)
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.hit(principal.key_id, principal.rate_limit_per_minute)

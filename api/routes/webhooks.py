@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import Annotated, Any
 
 import stripe
@@ -16,6 +18,7 @@ from api.errors import BadSignature
 from api.schemas import WebhookReceipt
 from core.errors import InvalidInput
 from flows.launch import Launcher
+from warehouse.context import Stores
 from warehouse.db import transaction
 from warehouse.stripe_webhooks import EventAction, ingest_event
 
@@ -24,6 +27,13 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+_SQLITE_WRITER = threading.Lock()
+
+
+def _writer_lock(stores: Stores) -> AbstractContextManager[Any]:
+    return _SQLITE_WRITER if stores.engine.dialect.name == "sqlite" else nullcontext()
 
 
 def _launch_fulfilment(launcher: Launcher, event_id: str) -> None:
@@ -92,7 +102,9 @@ async def stripe_webhook(
         raise InvalidInput("a Stripe event is a JSON object")
 
     def _ingest() -> EventAction:
-        with transaction(stores.sessions) as session:
+        # SQLite has one writer at a time; queueing on an in-process lock is much cheaper than
+        # many threads sleeping in SQLite's busy handler. PostgreSQL takes them concurrently.
+        with _writer_lock(stores), transaction(stores.sessions) as session:
             return ingest_event(session=session, event=event)
 
     action = await run_in_threadpool(_ingest)
