@@ -97,6 +97,9 @@ class AppContext:
                     self._stores = Stores(self.settings)
         return self._stores
 
+    def snapshots_if_open(self) -> SnapshotSource | None:
+        return self._snapshots
+
     @property
     def snapshots(self) -> SnapshotSource:
         if self._snapshots is None:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api.deps import AppContext, KeyCache, get_launcher_dep
 from api.errors import install_error_handlers
+from api.fastpath import StatsFastPath
 from api.ratelimit import RateLimiter
 from api.routes import (
     admin,
@@ -60,9 +61,11 @@ def create_app(
             {"name": "stats", "description": "admin statistics from the published analytics snapshot"},
         ],
     )
-    app.state.ctx = AppContext(settings=settings, stores=stores, snapshot_opener=snapshot_opener)
+    ctx = AppContext(settings=settings, stores=stores, snapshot_opener=snapshot_opener)
+    app.state.ctx = ctx
     app.state.key_cache = KeyCache()
     app.state.rate_limiter = RateLimiter()
+    app.add_middleware(StatsFastPath, ctx=ctx, key_cache=app.state.key_cache, limiter=app.state.rate_limiter)
     if launcher is not None:
         app.dependency_overrides[get_launcher_dep] = lambda: launcher
     install_error_handlers(app)

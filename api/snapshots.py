@@ -78,6 +78,11 @@ class SnapshotSource:
         hit = self._cache.get(key)
         return None if hit is None else (version, hit)
 
+    def store(self, key: Any, version: str, value: Any) -> None:
+        """Keep ``value`` for ``key`` if ``version`` is the cache's current version."""
+        if self._cache_version == version and len(self._cache) < 5_000:
+            self._cache[key] = value
+
     def cached(self, key: Any, compute: Callable[[Snapshot], Any]) -> tuple[str, Any]:
         """``(version, compute(snapshot))``, computed once per snapshot version and key."""
         snap = self.current()

@@ -17,7 +17,7 @@ from api.charts import Series, compact, percent, render_chart, usd_from_cents
 from api.deps import AdminKey, SnapshotsDep
 from api.docs import AUTH, errors
 from api.errors import SnapshotUnavailable
-from api.routes.stats import CACHE_CONTROL, _matches
+from api.routes.stats import cached_response
 from api.snapshots import Snapshot
 from core.errors import NotFound
 
@@ -184,8 +184,4 @@ async def dashboard_chart(
     except NotFound as e:
         raise SnapshotUnavailable(e.message) from e
     version, body = hit
-    etag = f'"{version}"'
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Content-Type-Options": "nosniff"}
-    if _matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="image/svg+xml", headers=headers)
+    return cached_response(request, snapshots, version, body, "image/svg+xml")

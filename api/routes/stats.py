@@ -21,6 +21,7 @@ from api import stats_queries as q
 from api.deps import AdminKey, SnapshotsDep
 from api.docs import AUTH, errors
 from api.errors import SnapshotUnavailable
+from api.fastpath import raw_key
 from api.schemas import StatsPublic
 from api.snapshots import Snapshot, SnapshotSource
 from core.errors import InvalidInput, NotFound
@@ -78,11 +79,21 @@ async def _respond(request: Request, snapshots: SnapshotSource, key: tuple[Any, 
     except NotFound as e:
         raise SnapshotUnavailable(e.message) from e
     version, body = hit
+    return cached_response(request, snapshots, version, body, "application/json")
+
+
+def cached_response(
+    request: Request, snapshots: SnapshotSource, version: str, body: bytes, media_type: str
+) -> Response:
+    """The response for a computed answer; also kept for the fast path under the raw request."""
+    snapshots.store(
+        raw_key(request.url.path, request.scope.get("query_string", b"")), version, (body, media_type.encode())
+    )
     etag = f'"{version}"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    return Response(content=body, media_type="application/json", headers=headers)
+    return Response(content=body, media_type=media_type, headers=headers)
 
 
 def _rows(query: q.Query) -> Builder:

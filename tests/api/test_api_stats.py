@@ -116,3 +116,28 @@ def test_default_range_ends_at_the_snapshot_day(stats_env: ApiEnv) -> None:
     body = stats_env.client.get("/v1/stats/users/active", headers=stats_env.admin).json()
     assert body["params"]["end"] == "2026-03-15"
     assert date.fromisoformat(body["params"]["start"]) == date(2025, 12, 16)
+
+
+def test_fast_path_serves_repeats_but_never_other_roles(stats_env: ApiEnv) -> None:
+    from core.enums import Role
+    from warehouse.api_keys import create_api_key
+    from warehouse.db import transaction
+
+    url = "/v1/stats/revenue?interval=monthly"
+    first = stats_env.client.get(url, headers=stats_env.admin)
+    second = stats_env.client.get(url, headers=stats_env.admin)
+    assert first.status_code == second.status_code == 200 and first.content == second.content
+    assert second.headers["ETag"] == first.headers["ETag"] and second.headers["content-type"] == "application/json"
+    assert (
+        stats_env.client.get(
+            url, headers={**stats_env.admin, "If-None-Match": f"W/{first.headers['ETag']}"}
+        ).status_code
+        == 304
+    )
+    # warm for admins, still refused for a user key and for no key
+    assert stats_env.client.get(url, headers=stats_env.a).status_code == 403
+    assert stats_env.client.get(url).status_code == 401
+    with transaction(stats_env.sessions) as s:
+        slow = create_api_key(session=s, name="slow-admin", role=Role.ADMIN, rate_limit_per_minute=2).plaintext
+    codes = [stats_env.client.get(url, headers=stats_env.h(slow)).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
