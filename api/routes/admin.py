@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"])
     responses=errors(*AUTH, 422),
 )
 def list_users(
-    _admin: AdminKey,
+    admin: AdminKey,
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
@@ -44,6 +44,15 @@ def list_users(
         for u in rows
     ]
     nxt = encode_id_cursor(rows[-1].id) if len(rows) == limit else None
+    # Reading users' personal data is an admin action too: who looked, for what.
+    audit.record(
+        session=session,
+        actor_key_id=admin.key_id,
+        action="users.search",
+        target_type="user",
+        details={"q": q, "cursor": cursor, "returned": len(rows)},
+    )
+    session.commit()
     return UsersAdminPublic(data=data, next_cursor=nxt)
 
 

@@ -78,18 +78,26 @@ def create_generation(
         data = _read_limited(image, limit)
         checked = check_image(data, content_type=image.content_type, max_bytes=limit)
         input_key = store_input_image(objects=stores.objects, user_id=user_id, data=data, image=checked).key
-    asset, created = generation.request_generation(
-        session=session,
-        rules=rules,
-        user_id=user_id,
-        mode=mode,
-        prompt=prompt,
-        input_image_key=input_key,
-        style=style or None,
-        skip_concept=skip_concept,
-        request_key=idempotency_key,
-    )
-    session.commit()
+    try:
+        asset, created = generation.request_generation(
+            session=session,
+            rules=rules,
+            user_id=user_id,
+            mode=mode,
+            prompt=prompt,
+            input_image_key=input_key,
+            style=style or None,
+            skip_concept=skip_concept,
+            request_key=idempotency_key,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        if input_key is not None:  # nothing refers to the upload: remove it now, not at the next purge
+            stores.objects.delete(input_key)
+        raise
+    if input_key is not None and asset.input_image_key != input_key:
+        stores.objects.delete(input_key)  # an Idempotency-Key replay kept the first request's image
     if created:
         launch_step(launcher, asset)
     else:

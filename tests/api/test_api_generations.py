@@ -255,3 +255,32 @@ def test_service_key_acts_for_a_user(env: ApiEnv) -> None:
     assert r.status_code == 422 and "X-Acting-User" in r.json()["error"]["message"]
     r = env.client.get("/v1/assets", headers=env.h(env.user_a_key, env.user_b))
     assert r.status_code == 403
+
+
+def test_concurrent_requests_with_one_idempotency_key_make_one_asset(env: ApiEnv) -> None:
+    before = _balance(env, env.user_a)
+    barrier = threading.Barrier(6)
+
+    def go(_: int) -> tuple[int, str]:
+        barrier.wait()
+        r = env.client.post(
+            "/v1/generations", data={"prompt": "same"}, headers={**env.a, "Idempotency-Key": "k-concurrent"}
+        )
+        return r.status_code, r.json().get("asset_id", r.text)
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(go, range(6)))
+    assert {code for code, _ in results} == {202}, results
+    assert len({aid for _, aid in results}) == 1
+    assert _balance(env, env.user_a) == before - 1
+    assert len(env.launcher.flows("generate-concepts")) == 1
+
+
+def test_a_refused_image_generation_leaves_no_upload_behind(sqlite_env: ApiEnv) -> None:
+    env = sqlite_env
+    with transaction(env.sessions) as s:
+        amount = -_balance(env, env.user_a)
+        ledger.adjust(session=s, user_id=env.user_a, amount=amount, idempotency_key="empty", reason="t")
+    r = env.client.post("/v1/generations", files={"image": ("o.png", png_bytes(), "image/png")}, headers=env.a)
+    assert r.status_code == 402
+    assert list(env.stores.objects.list("inputs")) == []

@@ -135,8 +135,10 @@ def test_admin_users_search_paginate_and_adjust(env: ApiEnv) -> None:
     )
     assert env.client.post(f"/v1/admin/users/{uuid.uuid4()}/credits", json=body, headers=env.admin).status_code == 404
     with env.sessions() as s:
-        logs = list(s.scalars(select(AuditLog)))
-    assert len(logs) == 1 and logs[0].action == "user.credits.adjust" and logs[0].details["reason"] == "goodwill"
+        logs = list(s.scalars(select(AuditLog).where(AuditLog.action == "user.credits.adjust")))
+        searches = list(s.scalars(select(AuditLog).where(AuditLog.action == "users.search")))
+    assert len(logs) == 1 and logs[0].details["reason"] == "goodwill" and logs[0].target_id == str(env.user_a)
+    assert len(searches) == 3 and all(a.actor_key_id is not None for a in searches)
 
 
 def test_health_and_readiness_without_snapshot(env: ApiEnv) -> None:
