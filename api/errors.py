@@ -113,10 +113,16 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=dict(exc.headers or {}) or None)
 
 
+async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(error_body("internal_error", "an unexpected error occurred"), status_code=500)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(Exception, unexpected_error_handler)
 
 
 #: OpenAPI description of the error body, shared by every route's documented error responses.
