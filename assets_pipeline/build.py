@@ -14,9 +14,9 @@ from typing import Any
 import dagster as dg
 from sqlalchemy import func, select
 
+from assets_pipeline.definitions import all_assets
 from assets_pipeline.defs.marts import DAILY_MARTS, MONTHLY_MARTS, STATE_MARTS
 from assets_pipeline.defs.raw import DAILY_RAW, STATE_RAW
-from assets_pipeline.definitions import all_assets
 from assets_pipeline.partitions import START_DATE
 from assets_pipeline.resources import make_resources
 from core.settings import Settings
@@ -85,9 +85,10 @@ def _run(
             version = m.metadata.get("version")
             report.snapshot_version = str(getattr(version, "value", version))
     if not result.success:
-        for ev in result.all_events:
-            if ev.is_step_failure:
-                report.steps.append(f"  {ev.step_key}: {ev.event_specific_data.error.message.strip()[:500]}")  # type: ignore[union-attr]
+        for failure in result.all_events:
+            if failure.is_step_failure:
+                data: Any = failure.event_specific_data
+                report.steps.append(f"  {failure.step_key}: {data.error.message.strip()[:500]}")
 
 
 def build_everything(

@@ -78,7 +78,9 @@ class PostgresAnalytics(AnalyticsStoreResource):
 
 def _duckdb(settings: Any) -> AnalyticsStoreResource:
     path = settings.analytics_url.removeprefix("duckdb:///")
-    return DuckDBAnalytics(path=path, var_dir=str(settings.var_dir), stripe_max_age_s=2 * settings.stripe_sync_interval_s)
+    return DuckDBAnalytics(
+        path=path, var_dir=str(settings.var_dir), stripe_max_age_s=2 * settings.stripe_sync_interval_s
+    )
 
 
 def _postgres(settings: Any) -> AnalyticsStoreResource:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from assets_pipeline.defs.marts import DAILY_MARTS, MONTHLY_MARTS, STATE_MARTS
 from assets_pipeline.defs.raw import DAILY_RAW, STATE_RAW
-from assets_pipeline.partitions import START_DATE, daily, monthly
+from assets_pipeline.partitions import START_DATE
 from assets_pipeline.resources import OperationalDatabase
 from warehouse.models import StripeEvent
 
@@ -22,15 +22,12 @@ REVENUE_DAILY = ["raw_stripe_balance_transactions", "raw_stripe_charges", "raw_s
 REVENUE_STATE = ["raw_stripe_payouts", "raw_stripe_invoice_lines", "raw_stripe_subscriptions", "payout_reconciliation"]
 
 raw_state_job = dg.define_asset_job("raw_state", selection=dg.AssetSelection.assets(*STATE_RAW))
-daily_job = dg.define_asset_job(
-    "daily_facts", selection=dg.AssetSelection.assets(*DAILY_RAW, *DAILY_MARTS), partitions_def=daily
-)
-monthly_job = dg.define_asset_job("monthly_mrr", selection=dg.AssetSelection.assets(*MONTHLY_MARTS), partitions_def=monthly)
+daily_job = dg.define_asset_job("daily_facts", selection=dg.AssetSelection.assets(*DAILY_RAW, *DAILY_MARTS))
+monthly_job = dg.define_asset_job("monthly_mrr", selection=dg.AssetSelection.assets(*MONTHLY_MARTS))
 publish_job = dg.define_asset_job("publish", selection=dg.AssetSelection.assets(*STATE_MARTS, "analytics_snapshot"))
 revenue_daily_job = dg.define_asset_job(
     "revenue_daily_refresh",
     selection=dg.AssetSelection.assets(*REVENUE_DAILY, "revenue_daily"),
-    partitions_def=daily,
 )
 revenue_state_job = dg.define_asset_job("revenue_state_refresh", selection=dg.AssetSelection.assets(*REVENUE_STATE))
 
@@ -72,17 +69,23 @@ def monthly_mrr_hourly(context: ScheduleEvaluationContext) -> dg.RunRequest:
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
 )
-def stripe_events_sensor(context: SensorEvaluationContext, operational_db: OperationalDatabase) -> dg.SensorResult | dg.SkipReason:
+def stripe_events_sensor(
+    context: SensorEvaluationContext, operational_db: OperationalDatabase
+) -> dg.SensorResult | dg.SkipReason:
     """Refresh the revenue assets for the days that newly received Stripe events concern."""
     since = datetime.fromisoformat(context.cursor) if context.cursor else datetime(1970, 1, 1, tzinfo=UTC)
     engine = operational_db.engine()
     try:
         with engine.connect() as conn:
-            latest = conn.execute(select(func.max(StripeEvent.received_at)).where(StripeEvent.received_at > since)).scalar()
+            latest = conn.execute(
+                select(func.max(StripeEvent.received_at)).where(StripeEvent.received_at > since)
+            ).scalar()
             if latest is None:
                 return dg.SkipReason(f"no Stripe events received after {since.isoformat()}")
             created = conn.execute(
-                select(StripeEvent.api_created).where(StripeEvent.received_at > since, StripeEvent.received_at <= latest)
+                select(StripeEvent.api_created).where(
+                    StripeEvent.received_at > since, StripeEvent.received_at <= latest
+                )
             ).scalars()
             days = sorted({datetime.fromtimestamp(c, UTC).date() for c in created})
     finally:

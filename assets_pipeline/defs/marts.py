@@ -54,7 +54,9 @@ RECONCILIATIONS: dict[str, list[Reconciliation]] = {
     ],
     "payout_reconciliation": [
         Reconciliation(
-            "payouts_reconcile", "every payout = Σ of its balance transactions", lambda s, _r, _a, _b: checks.payouts_reconcile(s)
+            "payouts_reconcile",
+            "every payout = Σ of its balance transactions",
+            lambda s, _r, _a, _b: checks.payouts_reconcile(s),
         )
     ],
     "admin_overview": [

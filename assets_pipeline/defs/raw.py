@@ -14,9 +14,7 @@ from warehouse.analytics.tables import TableSpec, spec
 
 
 def column_schema(table: TableSpec) -> dg.TableSchema:
-    return dg.TableSchema(
-        columns=[dg.TableColumn(c.name, c.type, description=c.description) for c in table.columns]
-    )
+    return dg.TableSchema(columns=[dg.TableColumn(c.name, c.type, description=c.description) for c in table.columns])
 
 
 def table_metadata(table: TableSpec) -> dict[str, object]:

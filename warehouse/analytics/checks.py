@@ -119,19 +119,23 @@ def paid_grants_match_payments(store: AnalyticsStore) -> CheckOutcome:
             SELECT reference_id, SUM(amount) AS credits FROM raw_credit_ledger
             WHERE kind = 'grant_purchase' GROUP BY reference_id
         ),
+        refs AS (
+            -- a paid grant may name the payment by checkout session, payment intent, order or charge id
+            SELECT charge_id, checkout_session_id AS ref FROM bought WHERE checkout_session_id IS NOT NULL
+            UNION SELECT charge_id, payment_intent_id FROM bought WHERE payment_intent_id IS NOT NULL
+            UNION SELECT charge_id, order_id FROM bought
+            UNION SELECT charge_id, charge_id FROM bought
+        ),
         matched AS (
             SELECT b.charge_id, b.credits AS bought, COALESCE(SUM(g.credits), 0) AS granted
             FROM bought b
-            LEFT JOIN granted g
-                ON g.reference_id IN (b.checkout_session_id, b.payment_intent_id, b.order_id, b.charge_id)
+            LEFT JOIN refs r ON r.charge_id = b.charge_id
+            LEFT JOIN granted g ON g.reference_id = r.ref
             GROUP BY b.charge_id, b.credits
         ),
         unmatched_grants AS (
             SELECT g.reference_id AS charge_id, 0 AS bought, g.credits AS granted FROM granted g
-            WHERE NOT EXISTS (
-                SELECT 1 FROM bought b
-                WHERE g.reference_id IN (b.checkout_session_id, b.payment_intent_id, b.order_id, b.charge_id)
-            )
+            WHERE NOT EXISTS (SELECT 1 FROM refs r WHERE r.ref = g.reference_id)
         )
         SELECT * FROM matched WHERE bought <> granted
         UNION ALL

@@ -352,9 +352,17 @@ STRIPE_EXTRACTS: dict[str, StripeExtract] = {
 RAW_TABLES: tuple[str, ...] = tuple(SQL_EXTRACTS) + tuple(STRIPE_EXTRACTS)
 
 
+def create_table(store: AnalyticsStore, table: TableSpec) -> None:
+    """Create ``table`` (and, where the store wants them, its partition index) if missing."""
+    store.execute(table.ddl())
+    if store.wants_indexes:
+        for ddl in table.index_ddl():
+            store.execute(ddl)
+
+
 def ensure_tables(store: AnalyticsStore, names: Iterable[str]) -> None:
     for name in names:
-        store.execute(spec(name).ddl())
+        create_table(store, spec(name))
 
 
 def read_operational(engine: Engine, name: str, window: Window | None = None) -> pa.Table:
@@ -388,7 +396,7 @@ def is_windowed(name: str) -> bool:
 def replace_raw(store: AnalyticsStore, name: str, data: pa.Table, window: Window | None) -> int:
     """Replace ``window`` of raw table ``name`` (or all of it) with ``data``, in one transaction."""
     table = spec(name)
-    store.execute(table.ddl())
+    create_table(store, table)
     with store.transaction():
         if window is not None and table.partition_column:
             col = ident(table.partition_column)

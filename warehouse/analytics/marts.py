@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from warehouse.analytics.extract import Window
+from warehouse.analytics.extract import Window, create_table
 from warehouse.analytics.store import AnalyticsStore, ident
 from warehouse.analytics.tables import MARTS, spec
 
@@ -97,7 +97,7 @@ def build_mart(store: AnalyticsStore, name: str, window: Window | None = None, *
     now = now or datetime.now(UTC)
     if table.partition != "none" and window is None:
         raise ValueError(f"{name} is partitioned by {table.partition}; give a window")
-    store.execute(table.ddl())
+    create_table(store, table)
     params = mart_params(window, now)
     cols = ", ".join(ident(c) for c in table.column_names)
     with store.transaction():

@@ -56,6 +56,7 @@ class AnalyticsStore(Protocol):
     """What marts, checks, extracts and publication need from an analytics store."""
 
     dialect: str
+    wants_indexes: bool
 
     def execute(self, sql: str, params: Params = None) -> None: ...
 
@@ -74,6 +75,7 @@ class DuckDBStore:
     """An analytics store in one DuckDB file (or ``:memory:``)."""
 
     dialect = "duckdb"
+    wants_indexes = False
 
     def __init__(self, path: str | Path, *, read_only: bool = False, threads: int | None = None) -> None:
         import duckdb
@@ -96,8 +98,7 @@ class DuckDBStore:
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def query_arrow(self, sql: str, params: Params = None) -> pa.Table:
-        result = self.con.execute(to_duckdb_sql(sql), used_params(sql, params))
-        return result.to_arrow_table()
+        return self.con.sql(to_duckdb_sql(sql), params=used_params(sql, params)).to_arrow_table()
 
     def load_arrow(self, table: str, data: pa.Table) -> None:
         cols = ", ".join(ident(c) for c in data.column_names)
@@ -130,6 +131,7 @@ class PostgresStore:
     """An analytics store in a PostgreSQL schema (``analytics`` by default)."""
 
     dialect = "postgres"
+    wants_indexes = True
 
     def __init__(self, url: str, *, schema: str = PG_SCHEMA, read_only: bool = False) -> None:
         import psycopg

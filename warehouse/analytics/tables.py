@@ -69,6 +69,18 @@ class TableSpec:
     def arrow_schema(self) -> pa.Schema:
         return pa.schema([pa.field(c.name, c.arrow_type) for c in self.columns])
 
+    def index_ddl(self) -> list[str]:
+        """Indexes PostgreSQL needs so a partition's delete and read touch only that partition.
+
+        DuckDB needs none: its zone maps prune row groups by the partition column.
+        """
+        if self.partition_column is None or self.partition == "none":
+            return []
+        return [
+            f"CREATE INDEX IF NOT EXISTS ix_{self.name}_{self.partition_column} "
+            f"ON {self.name} ({self.partition_column})"
+        ]
+
     def ddl(self) -> str:
         cols = ",\n  ".join(f"{c.name} {c.sql_type}" for c in self.columns)
         return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols}\n)"

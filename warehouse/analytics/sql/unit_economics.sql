@@ -16,10 +16,22 @@ users_in_window AS (
     SELECT DISTINCT user_id FROM raw_credit_ledger WHERE created_at >= :start AND created_at < :end
 ),
 pack_sales AS (
-    SELECT o.order_id, o.checkout_session_id, o.payment_intent_id, SUM(i.amount_cents) AS cents
-    FROM raw_orders o JOIN raw_order_items i ON i.order_id = o.order_id
-    WHERE i.kind = 'credit_pack' AND o.status IN ('PAID', 'FULFILLED')
-    GROUP BY o.order_id, o.checkout_session_id, o.payment_intent_id
+    -- a paid grant names its checkout by session, payment intent or order id: one row per name
+    SELECT ref, SUM(cents) AS cents
+    FROM (
+        SELECT o.checkout_session_id AS ref, i.amount_cents AS cents
+        FROM raw_orders o JOIN raw_order_items i ON i.order_id = o.order_id
+        WHERE i.kind = 'credit_pack' AND o.status IN ('PAID', 'FULFILLED') AND o.checkout_session_id IS NOT NULL
+        UNION ALL
+        SELECT o.payment_intent_id, i.amount_cents
+        FROM raw_orders o JOIN raw_order_items i ON i.order_id = o.order_id
+        WHERE i.kind = 'credit_pack' AND o.status IN ('PAID', 'FULFILLED') AND o.payment_intent_id IS NOT NULL
+        UNION ALL
+        SELECT o.order_id, i.amount_cents
+        FROM raw_orders o JOIN raw_order_items i ON i.order_id = o.order_id
+        WHERE i.kind = 'credit_pack' AND o.status IN ('PAID', 'FULFILLED')
+    ) AS refs
+    GROUP BY ref
 ),
 invoice_sales AS (
     SELECT invoice_id, SUM(amount) AS cents
@@ -36,35 +48,40 @@ ledger AS (
     FROM raw_credit_ledger e
     WHERE e.user_id IN (SELECT user_id FROM users_in_window)
 ),
-running AS (
-    SELECT
-        *,
-        SUM(granted) OVER w AS granted_after,
-        SUM(consumed) OVER w AS consumed_after
-    FROM ledger
-    WINDOW w AS (PARTITION BY user_id ORDER BY created_at, entry_id ROWS UNBOUNDED PRECEDING)
+consumed_before AS (
+    -- each user's consumed credits before the window: one aggregate, no window function over history
+    SELECT user_id, SUM(consumed) AS total FROM ledger WHERE created_at < :start GROUP BY user_id
 ),
 grants AS (
+    -- grants are few: their running sums over the whole history give each grant's credit interval
     SELECT
         r.user_id, r.entry_id, r.kind, r.created_at, r.granted AS credits,
-        r.granted_after - r.granted AS lo,
+        SUM(r.granted) OVER (PARTITION BY r.user_id ORDER BY r.created_at, r.entry_id ROWS UNBOUNDED PRECEDING)
+            - r.granted AS lo,
         CASE
             WHEN r.kind = 'grant_purchase' THEN CAST(COALESCE(ps.cents, 0) AS DOUBLE PRECISION) / r.granted
             WHEN r.kind = 'grant_subscription' THEN CAST(COALESCE(inv.cents, 0) AS DOUBLE PRECISION) / r.granted
             ELSE 0.0
         END AS value_per_credit,
         COALESCE(ps.cents, 0) AS pack_cents
-    FROM running r
-    LEFT JOIN pack_sales ps
-        ON r.kind = 'grant_purchase'
-       AND r.reference_id IN (ps.checkout_session_id, ps.payment_intent_id, ps.order_id)
+    FROM ledger r
+    LEFT JOIN pack_sales ps ON r.kind = 'grant_purchase' AND ps.ref = r.reference_id
     LEFT JOIN invoice_sales inv ON r.kind = 'grant_subscription' AND r.reference_id = inv.invoice_id
     WHERE r.granted > 0
 ),
+in_window AS (
+    SELECT
+        l.user_id, l.entry_id, l.created_at, l.consumed,
+        COALESCE(cb.total, 0)
+            + SUM(l.consumed) OVER (PARTITION BY l.user_id ORDER BY l.created_at, l.entry_id ROWS UNBOUNDED PRECEDING)
+            AS consumed_after
+    FROM ledger l
+    LEFT JOIN consumed_before cb ON cb.user_id = l.user_id
+    WHERE l.created_at >= :start AND l.created_at < :end AND l.consumed <> 0
+),
 consumption AS (
     SELECT user_id, entry_id, created_at, consumed, consumed_after - consumed AS b, consumed_after AS e
-    FROM running
-    WHERE consumed <> 0 AND created_at >= :start AND created_at < :end
+    FROM in_window
 ),
 consumed_value AS (
     SELECT
@@ -75,7 +92,8 @@ consumed_value AS (
             )
         ) AS cents
     FROM consumption c
-    JOIN grants g ON g.user_id = c.user_id AND g.lo < GREATEST(c.b, c.e)
+    JOIN grants g
+        ON g.user_id = c.user_id AND g.lo < GREATEST(c.b, c.e) AND g.lo + g.credits > LEAST(c.b, c.e)
     GROUP BY 1
 ),
 consumed_credits AS (

@@ -1,0 +1,158 @@
+"""``makeit3d warehouse``: build the analytics, query the published snapshot, export, document."""
+
+import csv
+import logging
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core.errors import DomainError
+from core.settings import get_settings
+
+app = typer.Typer(
+    help="Dagster analytics: build, query the published snapshot, export, document.", no_args_is_help=True
+)
+console = Console()
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+def _quiet_dagster() -> None:
+    for name in ("dagster", "great_expectations"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@app.command()
+def build(
+    start: Annotated[str | None, typer.Option(help="first day (YYYY-MM-DD); default: the first sign-up")] = None,
+    end: Annotated[str | None, typer.Option(help="last day (YYYY-MM-DD); default: today (UTC)")] = None,
+) -> None:
+    """Materialise every asset in-process on the configured stores, print the check results, publish."""
+    _quiet_dagster()
+    from assets_pipeline.build import build_everything
+
+    report = build_everything(
+        get_settings(),
+        start=date.fromisoformat(start) if start else None,
+        end=date.fromisoformat(end) if end else None,
+    )
+    for step in report.steps:
+        console.print(step)
+    table = Table(title="Checks")
+    for col in ("asset", "check", "result", "detail"):
+        table.add_column(col)
+    for c in report.checks:
+        result = (
+            "[green]pass[/green]"
+            if c.passed
+            else ("[yellow]warn[/yellow]" if c.severity == "WARN" else "[red]FAIL[/red]")
+        )
+        table.add_row(c.asset, c.check, result, c.description)
+    console.print(table)
+    if report.snapshot_version:
+        console.print(f"published snapshot [bold]{report.snapshot_version}[/bold]")
+    if not report.success:
+        raise typer.Exit(1)
+
+
+def _rows_to_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(show_lines=False)
+    for col in rows[0].keys() if rows else ["(no rows)"]:
+        table.add_column(str(col))
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    return table
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="one read-only SQL statement")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to this file instead")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table, csv or parquet")] = OutputFormat.TABLE,
+) -> None:
+    """Run read-only SQL against the published snapshot; print a table, or write CSV/Parquet."""
+    from warehouse.snapshot import SnapshotReader
+
+    try:
+        reader = SnapshotReader.open(get_settings())
+        rows = reader.query(sql)
+    except DomainError as e:
+        console.print(f"[red]{e.message}[/red]")
+        raise typer.Exit(2) from e
+    if fmt == OutputFormat.PARQUET:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if output is None:
+            console.print("[red]--format parquet needs --output[/red]")
+            raise typer.Exit(2)
+        pq.write_table(pa.Table.from_pylist(rows), output)
+        console.print(f"wrote {len(rows)} rows to {output}")
+    elif fmt == OutputFormat.CSV:
+        fh = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+        try:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0].keys()) if rows else [])
+            writer.writeheader()
+            writer.writerows(rows)
+        finally:
+            if output:
+                fh.close()
+    else:
+        console.print(_rows_to_table(rows))
+        console.print(f"{len(rows)} rows · snapshot {reader.info.version}")
+    reader.close()
+
+
+@app.command()
+def export(
+    destination: Annotated[
+        str | None, typer.Option(help="directory, file:// or s3:// URL; default: storage_url")
+    ] = None,
+) -> None:
+    """Export every published mart as Parquet to the object store."""
+    import pyarrow as pa
+
+    from warehouse.analytics.export import export_parquet
+    from warehouse.snapshot import SnapshotReader
+
+    settings = get_settings()
+    dest = destination or settings.storage_url
+    options: dict[str, Any] = {}
+    if dest.startswith("s3://"):
+        if settings.s3_endpoint_url:
+            options["client_kwargs"] = {"endpoint_url": settings.s3_endpoint_url}
+        if settings.s3_access_key_id and settings.s3_secret_access_key:
+            options["key"] = settings.s3_access_key_id.get_secret_value()
+            options["secret"] = settings.s3_secret_access_key.get_secret_value()
+    try:
+        reader = SnapshotReader.open(settings)
+    except DomainError as e:
+        console.print(f"[red]{e.message}[/red]")
+        raise typer.Exit(2) from e
+    tables = {t: pa.Table.from_pylist(reader.query(f"SELECT * FROM {t}")) for t in reader.info.tables}
+    for path in export_parquet(tables, destination=dest, version=reader.info.version, storage_options=options):
+        console.print(path)
+    reader.close()
+
+
+@app.command()
+def docs(
+    output: Annotated[Path, typer.Option(help="where to write the data dictionary")] = Path("docs/data_dictionary.md"),
+) -> None:
+    """Generate the analysts' data dictionary from the asset metadata."""
+    from assets_pipeline.definitions import defs
+    from assets_pipeline.docs import data_dictionary
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(data_dictionary(defs), encoding="utf-8")
+    console.print(f"wrote {output}")
