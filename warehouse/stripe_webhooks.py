@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from warehouse._sql import insert_if_new
 from warehouse.models import StripeObject
-from warehouse.stripe_store import REVENUE_OBJECT_TYPES, store_event, upsert_object
+from warehouse.stripe_store import REVENUE_OBJECT_TYPES, record_failure, store_event, upsert_object
 from warehouse.types import utcnow
 
 FULFIL_EVENT_TYPES = frozenset({"checkout.session.completed"})
@@ -90,9 +90,26 @@ def ingest_event(*, session: Session, event: Mapping[str, Any]) -> EventAction:
     already fully processed.
     """
     action = classify(event)
-    # Events handled here are stored as processed in the same insert (one statement fewer).
-    if not store_event(session=session, event=event, processed=action != EventAction.FULFIL):
+    problem = object_problem(event["data"]["object"]) if action == EventAction.REVENUE else None
+    # Events handled here are stored as processed in the same insert (one statement fewer). A
+    # revenue object we cannot read is kept unprocessed with the reason, for sync-stripe to repair:
+    # refusing it would only make Stripe retry the same bytes.
+    handled = action != EventAction.FULFIL and problem is None
+    if not store_event(session=session, event=event, processed=handled):
         return EventAction.DUPLICATE
+    if problem is not None:
+        record_failure(session=session, event_id=str(event["id"]), error=problem)
+        return EventAction.IGNORED
     if action == EventAction.REVENUE:
         record_revenue_object(session=session, event=event)
     return action
+
+
+def object_problem(obj: Mapping[str, Any]) -> str | None:
+    """Why a revenue object cannot be stored, or None if it can."""
+    if not isinstance(obj.get("id"), str):
+        return "the object has no string id"
+    created = obj.get("created")
+    if not isinstance(created, int) or isinstance(created, bool):
+        return "the object has no integer 'created' epoch"
+    return None

@@ -149,3 +149,13 @@ def test_webhook_storm_every_effect_exactly_once(env: ApiEnv) -> None:
         unprocessed = s.scalar(select(func.count()).select_from(StripeEvent).where(StripeEvent.processed_at.is_(None)))
     assert objs == newest
     assert unprocessed == 200  # only the checkout events wait for their flow
+
+
+def test_an_unreadable_revenue_object_is_kept_unprocessed_with_the_reason(env: ApiEnv) -> None:
+    ev = {"id": "evt_bad_obj", "type": "charge.updated", "created": 5, "data": {"object": {"object": "charge"}}}
+    r = _post(env, ev)
+    assert r.status_code == 200 and r.json()["action"] == "ignored"
+    with env.sessions() as s:
+        stored = s.get(StripeEvent, "evt_bad_obj")
+        assert stored is not None and stored.processed_at is None and "id" in (stored.last_error or "")
+    assert _count(env, StripeObject) == 0
