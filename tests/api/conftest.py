@@ -171,15 +171,10 @@ class PublishedSnapshot:
         )
 
 
-def build_published_snapshot(root: Path, *, users: int = 60, months: int = 3, seed: int = 11) -> PublishedSnapshot:
-    """Seed synthetic operational data, extract it, build every mart and publish a snapshot."""
-    from warehouse.analytics.extract import RAW_TABLES, ensure_tables, extract
-    from warehouse.analytics.marts import MART_NAMES, build_mart, day_window
-    from warehouse.analytics.store import DuckDBStore
-    from warehouse.analytics.tables import spec
+def seed_operational_db(root: Path, *, users: int = 60, months: int = 3, seed: int = 11) -> str:
+    """A migrated SQLite operational database with a small deterministic synthetic business."""
     from warehouse.db import make_engine
     from warehouse.migrate import upgrade
-    from warehouse.snapshot import publish_snapshot
     from warehouse.synthetic import seed_operational
 
     root.mkdir(parents=True, exist_ok=True)
@@ -187,7 +182,19 @@ def build_published_snapshot(root: Path, *, users: int = 60, months: int = 3, se
     upgrade(op_url)
     engine = make_engine(op_url)
     seed_operational(engine, users=users, months=months, seed=seed, end=SEED_END)
-    store = DuckDBStore(root / "analytics.duckdb")
+    engine.dispose()
+    return op_url
+
+
+def publish_from(op_url: str, store: Any, var_dir: Path, *, months: int = 3) -> None:
+    """Extract the operational data into ``store``, build every mart and publish a snapshot."""
+    from warehouse.analytics.extract import RAW_TABLES, ensure_tables, extract
+    from warehouse.analytics.marts import MART_NAMES, build_mart, day_window
+    from warehouse.analytics.tables import spec
+    from warehouse.db import make_engine
+    from warehouse.snapshot import publish_snapshot
+
+    engine = make_engine(op_url)
     ensure_tables(store, RAW_TABLES)
     first = date(SEED_END.year, SEED_END.month, 1) - timedelta(days=31 * months + 31)
     days = day_window(first, SEED_END.date() + timedelta(days=1))
@@ -198,9 +205,18 @@ def build_published_snapshot(root: Path, *, users: int = 60, months: int = 3, se
     for mart in order:
         p = spec(mart).partition
         build_mart(store, mart, days if p == "daily" else months_w if p == "monthly" else None, now=SEED_END)
-    publish_snapshot(store, var_dir=root, now=SEED_END)
-    store.close()
+    publish_snapshot(store, var_dir=var_dir, now=SEED_END)
     engine.dispose()
+
+
+def build_published_snapshot(root: Path) -> PublishedSnapshot:
+    """Seed synthetic operational data, extract it, build every mart and publish a DuckDB snapshot."""
+    from warehouse.analytics.store import DuckDBStore
+
+    op_url = seed_operational_db(root)
+    store = DuckDBStore(root / "analytics.duckdb")
+    publish_from(op_url, store, root)
+    store.close()
     return PublishedSnapshot(var_dir=root, op_url=op_url)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -141,3 +142,33 @@ def test_fast_path_serves_repeats_but_never_other_roles(stats_env: ApiEnv) -> No
         slow = create_api_key(session=s, name="slow-admin", role=Role.ADMIN, rate_limit_per_minute=2).plaintext
     codes = [stats_env.client.get(url, headers=stats_env.h(slow)).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+@pytest.mark.postgres
+def test_stats_routes_on_a_snapshot_published_to_postgres(
+    published: PublishedSnapshot, postgres_url: str, sqlite_url: str, tmp_path: Path
+) -> None:
+    """The same routes when the analytics store (and so the published snapshot) is PostgreSQL."""
+    from api.snapshots import open_published
+    from core.settings import Settings
+    from tests.api.conftest import build_env, publish_from
+    from warehouse.analytics.store import PostgresStore
+
+    store = PostgresStore(postgres_url, schema="analytics")
+    publish_from(published.op_url, store, tmp_path)
+    store.close()
+    snap_settings = Settings(var_dir=tmp_path, analytics_url=postgres_url)
+    env = build_env(sqlite_url, tmp_path, snapshot_opener=lambda: open_published(snap_settings))
+    with env.client:
+        for url in ROUTES:
+            r = env.client.get(url, headers=env.admin)
+            assert r.status_code == 200, (url, r.text)
+            assert r.json()["data"], url
+        duck = SnapshotReader.open(published.settings())
+        expected = duck.query("SELECT SUM(net_revenue_cents) AS n FROM revenue_daily")[0]["n"]
+        duck.close()
+        monthly = env.client.get(
+            "/v1/stats/revenue", params={"interval": "monthly", "from": "2025-01-01"}, headers=env.admin
+        ).json()["data"]
+        assert sum(m["net_revenue_cents"] for m in monthly) == expected
+    env.stores.dispose()
