@@ -7,13 +7,14 @@ answers ``If-None-Match`` with 304.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
@@ -42,6 +43,8 @@ Dim = Annotated[str | None, Query(min_length=1, max_length=80, pattern=r"^[A-Za-
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
@@ -66,9 +69,23 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 Builder = Callable[[Snapshot], dict[str, Any]]
 
 
+def _finite(value: Any) -> Any:
+    """NaN and infinities (0/0 in a mart) become null: JSON has no spelling for them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return float(value) if value.is_finite() else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _encode(snap: Snapshot, build: Builder) -> bytes:
-    body = {"snapshot": {"version": snap.info.version, "built_at": snap.info.built_at}, **build(snap)}
-    return orjson.dumps(body, default=_default)
+    body = _finite({"snapshot": {"version": snap.info.version, "built_at": snap.info.built_at}, **build(snap)})
+    # Encoded once per snapshot version and parameters, so the standard library is fast enough.
+    return json.dumps(body, default=_default, separators=(",", ":"), allow_nan=False).encode()
 
 
 async def _respond(request: Request, snapshots: SnapshotSource, key: tuple[Any, ...], build: Builder) -> Response:

@@ -172,3 +172,18 @@ def test_stats_routes_on_a_snapshot_published_to_postgres(
         ).json()["data"]
         assert sum(m["net_revenue_cents"] for m in monthly) == expected
     env.stores.dispose()
+
+
+def test_non_finite_numbers_become_null() -> None:
+    import json
+    from datetime import UTC, datetime
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from api.routes.stats import _encode
+
+    snap = SimpleNamespace(info=SimpleNamespace(version="v1", built_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    body = _encode(
+        snap, lambda _s: {"data": [{"a": float("nan"), "b": float("inf"), "c": Decimal("1.5"), "d": date(2026, 1, 2)}]}
+    )  # type: ignore[arg-type]
+    assert json.loads(body)["data"] == [{"a": None, "b": None, "c": 1.5, "d": "2026-01-02"}]
