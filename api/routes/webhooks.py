@@ -16,7 +16,7 @@ from api.deps import LauncherDep, SettingsDep, StoresDep
 from api.docs import errors
 from api.errors import BadSignature
 from api.schemas import WebhookReceipt
-from core.errors import InvalidInput
+from core.errors import InvalidInput, UploadTooLarge
 from flows.launch import Launcher
 from warehouse.context import Stores
 from warehouse.db import transaction
@@ -53,7 +53,7 @@ def _launch_fulfilment(launcher: Launcher, event_id: str) -> None:
         "`fulfil-checkout`, and events carrying revenue objects update those objects. "
         "A duplicate delivery changes nothing and launches nothing."
     ),
-    responses={**errors(422), 400: errors(400)[400]},
+    responses={**errors(413, 422), 400: errors(400)[400]},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -80,9 +80,12 @@ async def stripe_webhook(
     launcher: LauncherDep,
     stripe_signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
 ) -> Any:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
+        raise UploadTooLarge(f"a webhook body is at most {MAX_WEBHOOK_BYTES} bytes", limit=MAX_WEBHOOK_BYTES)
     payload = await request.body()
     if len(payload) > MAX_WEBHOOK_BYTES:
-        raise BadSignature("webhook body too large")
+        raise UploadTooLarge(f"a webhook body is at most {MAX_WEBHOOK_BYTES} bytes", limit=MAX_WEBHOOK_BYTES)
     if not stripe_signature:
         raise BadSignature("missing Stripe-Signature header")
     try:

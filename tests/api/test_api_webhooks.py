@@ -159,3 +159,10 @@ def test_an_unreadable_revenue_object_is_kept_unprocessed_with_the_reason(env: A
         stored = s.get(StripeEvent, "evt_bad_obj")
         assert stored is not None and stored.processed_at is None and "id" in (stored.last_error or "")
     assert _count(env, StripeObject) == 0
+
+
+def test_oversized_webhook_body_is_413_and_stores_nothing(sqlite_env: ApiEnv) -> None:
+    body = b'{"id": "evt_big", "pad": "' + b"x" * (1024 * 1024 + 10) + b'"}'
+    r = sqlite_env.client.post("/webhooks/stripe", content=body, headers={"Stripe-Signature": sign(body)})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "upload_too_large"
+    assert _count(sqlite_env, StripeEvent) == 0
