@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api.deps import AppContext, KeyCache, get_launcher_dep
 from api.errors import install_error_handlers
 from api.fastpath import StatsFastPath
+from api.limits import DEFAULT_LIMIT, FORM_SLACK, BodySizeLimit
 from api.ratelimit import RateLimiter
 from api.routes import (
     admin,
@@ -66,12 +67,19 @@ def create_app(
     app.state.key_cache = KeyCache()
     app.state.rate_limiter = RateLimiter()
     app.add_middleware(StatsFastPath, ctx=ctx, key_cache=app.state.key_cache, limiter=app.state.rate_limiter)
+    app.add_middleware(BodySizeLimit, limit_for=lambda path: _body_limit(ctx, path))
     if launcher is not None:
         app.dependency_overrides[get_launcher_dep] = lambda: launcher
     install_error_handlers(app)
     for module in (health, generations, assets, prints, me, feed, orders, catalog, admin, stats, dashboard, webhooks):
         app.include_router(module.router)
     return app
+
+
+def _body_limit(ctx: AppContext, path: str) -> int:
+    if path == "/v1/generations":
+        return ctx.settings.max_upload_bytes + FORM_SLACK
+    return DEFAULT_LIMIT
 
 
 app = create_app()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from core.enums import AssetFileKind, AssetStatus
@@ -284,3 +285,23 @@ def test_a_refused_image_generation_leaves_no_upload_behind(sqlite_env: ApiEnv) 
     r = env.client.post("/v1/generations", files={"image": ("o.png", png_bytes(), "image/png")}, headers=env.a)
     assert r.status_code == 402
     assert list(env.stores.objects.list("inputs")) == []
+
+
+def test_oversized_bodies_are_refused_before_parsing(sqlite_env: ApiEnv) -> None:
+    env = sqlite_env
+    limit = env.settings.max_upload_bytes
+    huge = png_bytes() + b"\0" * (limit + 200_000)
+    r = env.client.post("/v1/generations", files={"image": ("h.png", huge, "image/png")}, headers=env.a)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "upload_too_large"
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
+        for _ in range(40):
+            yield b"x" * 100_000
+
+    r = env.client.post(
+        "/v1/generations", content=chunks(), headers={**env.a, "Content-Type": "multipart/form-data; boundary=b"}
+    )
+    assert r.status_code == 413
+    r = env.client.patch(f"/v1/assets/{uuid.uuid4()}", content=b"{" + b" " * 2_000_000 + b"}", headers=env.a)
+    assert r.status_code == 413
+    assert env.client.get("/v1/assets", headers=env.a).json()["data"] == []
