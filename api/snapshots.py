@@ -34,6 +34,9 @@ class Snapshot(Protocol):
     def refresh(self) -> bool: ...
 
 
+MAX_CACHED = 5_000
+
+
 class SnapshotSource:
     """Opens the snapshot on first use and checks for a newer one at most every ``refresh_s`` seconds.
 
@@ -78,10 +81,16 @@ class SnapshotSource:
         hit = self._cache.get(key)
         return None if hit is None else (version, hit)
 
+    def _remember(self, key: Any, value: Any) -> None:
+        # Bounded: when full, start again (cheap, and junk query strings cannot switch caching off).
+        if len(self._cache) >= MAX_CACHED:
+            self._cache = {}
+        self._cache[key] = value
+
     def store(self, key: Any, version: str, value: Any) -> None:
         """Keep ``value`` for ``key`` if ``version`` is the cache's current version."""
-        if self._cache_version == version and len(self._cache) < 5_000:
-            self._cache[key] = value
+        if self._cache_version == version:
+            self._remember(key, value)
 
     def cached(self, key: Any, compute: Callable[[Snapshot], Any]) -> tuple[str, Any]:
         """``(version, compute(snapshot))``, computed once per snapshot version and key."""
@@ -95,8 +104,7 @@ class SnapshotSource:
         hit = self._cache.get(key)
         if hit is None:
             hit = compute(snap)
-            if len(self._cache) < 5_000:
-                self._cache[key] = hit
+            self._remember(key, hit)
         return version, hit
 
 

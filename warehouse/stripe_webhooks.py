@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
 from warehouse._sql import insert_if_new
@@ -45,9 +45,10 @@ def classify(event: Mapping[str, Any]) -> EventAction:
 def record_revenue_object(*, session: Session, event: Mapping[str, Any]) -> bool:
     """Store the event's object unless a newer event already wrote it; return whether it was written.
 
-    Concurrent deliveries for one object are serialised: the first insert wins the row, the
-    others wait on it and then compare under a row lock (``FOR UPDATE``; SQLite transactions are
-    serialised already), so the newest event's state is the one kept whatever the arrival order.
+    The first delivery inserts the row; later ones update it only if their event is not older
+    than the one that last wrote it, in one conditional UPDATE (PostgreSQL re-evaluates the
+    condition on the row version it locks; SQLite has one writer at a time), so the newest
+    event's state is the one kept whatever the arrival order.
     """
     obj = dict(event["data"]["object"])
     obj[EVENT_CREATED_FIELD] = int(event["created"])
@@ -70,14 +71,19 @@ def record_revenue_object(*, session: Session, event: Mapping[str, Any]) -> bool
         )
         if inserted:
             return True
-        existing = session.scalar(
-            select(StripeObject)
-            .where(StripeObject.id == oid)
-            .with_for_update()
-            .execution_options(populate_existing=True)
+        # One conditional UPDATE: under concurrent deliveries PostgreSQL re-checks the condition
+        # on the row version it locked, and SQLite runs one writer at a time.
+        newer_or_same = (
+            func.coalesce(StripeObject.payload[EVENT_CREATED_FIELD].as_integer(), 0) <= obj[EVENT_CREATED_FIELD]
         )
-        if existing is not None and int(existing.payload.get(EVENT_CREATED_FIELD, 0)) > obj[EVENT_CREATED_FIELD]:
-            return False
+        written = session.execute(
+            update(StripeObject)
+            .where(StripeObject.id == oid, newer_or_same)
+            .values(payload=obj, updated_at=now, livemode=bool(obj.get("livemode", False)))
+            .returning(StripeObject.id)
+            .execution_options(synchronize_session=False)
+        ).first()
+        return written is not None
     upsert_object(session=session, obj=obj)  # validates, and raises InvalidInput for a malformed object
     return True
 
