@@ -362,7 +362,10 @@ def load(port: int, key: str, seconds: float, rate: float) -> dict[str, Any]:
             path = STATS_PATHS[i % len(STATS_PATHS)]
             routed.append(f"{path}{'&' if '?' in path else '?'}n={i}")
         results["stats_routed_max"] = await closed_loop(port, stats_reqs(routed), 16, seconds)
-        results["stats_rate"] = await open_loop(port, stats_reqs(STATS_PATHS), rate, seconds, 32)
+        # The machine is shared: three runs at the fixed rate, the median one reported (all kept).
+        runs = [await open_loop(port, stats_reqs(STATS_PATHS), rate, seconds, 32) for _ in range(3)]
+        runs.sort(key=lambda r: r["p99_ms"])
+        results["stats_rate"] = {**runs[1], "p99_runs_ms": [round(r["p99_ms"], 3) for r in runs]}
         results["snapshot_same3_max"] = await closed_loop(port, stats_reqs(SNAPSHOT_FOR_LIVE), 16, seconds)
         results["live_max"] = await closed_loop(port, stats_reqs(LIVE_PATHS), 16, seconds)
         results["webhooks"] = await finite(port, webhook_requests(3000), 8)
@@ -469,6 +472,8 @@ def main() -> None:
         10.0,
         achieved_rps=round(s_rate["rps"], 1),
         p50_ms=round(s_rate["p50_ms"], 3),
+        p99_runs_ms=s_rate["p99_runs_ms"],
+        reported="median of 3 runs",
         baseline_is="target",
     )
     emit("api", f"stats_snapshot_p50_at_{int(args.rate)}rps", s_rate["p50_ms"], "ms")
