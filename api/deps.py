@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
@@ -43,28 +44,84 @@ class Principal:
 
 
 class KeyCache:
-    """Authenticated keys by hash for a short TTL, so hot endpoints skip the database."""
+    """Authenticated keys by hash for a short TTL, so hot endpoints skip the database.
+
+    An entry older than half its TTL is refreshed in the background while it keeps answering,
+    and concurrent misses for one key share one database lookup, so a busy key never makes a
+    burst of requests wait on the database together. A revoked key stops working within the TTL.
+    """
 
     def __init__(self, ttl_s: float = KEY_CACHE_TTL_S) -> None:
         self.ttl_s = ttl_s
-        self._entries: dict[str, tuple[Principal, float]] = {}
+        self._entries: dict[str, tuple[Principal, float]] = {}  # hash → (principal, fetched at)
+        self._inflight: dict[str, asyncio.Future[Principal]] = {}
         self._lock = threading.Lock()
 
     def get(self, key_hash: str) -> Principal | None:
         hit = self._entries.get(key_hash)
-        if hit is None or hit[1] < time.monotonic():
+        if hit is None or time.monotonic() - hit[1] > self.ttl_s:
             return None
         return hit[0]
+
+    def is_aging(self, key_hash: str) -> bool:
+        hit = self._entries.get(key_hash)
+        return hit is not None and time.monotonic() - hit[1] > self.ttl_s / 2
 
     def put(self, key_hash: str, principal: Principal) -> None:
         with self._lock:
             if len(self._entries) > 10_000:
                 self._entries.clear()
-            self._entries[key_hash] = (principal, time.monotonic() + self.ttl_s)
+            self._entries[key_hash] = (principal, time.monotonic())
+
+    def forget(self, key_hash: str) -> None:
+        with self._lock:
+            self._entries.pop(key_hash, None)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    async def load(self, key_hash: str, loader: Callable[[], Awaitable[Principal]]) -> Principal:
+        """Run ``loader`` once for all concurrent callers of one key; cache what it returns."""
+        pending = self._inflight.get(key_hash)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Principal] = asyncio.get_running_loop().create_future()
+        self._inflight[key_hash] = future
+        try:
+            principal = await loader()
+        except Exception as e:
+            self.forget(key_hash)
+            future.set_exception(e)
+            future.exception()  # retrieved here, so an unawaited future does not warn
+            raise
+        except BaseException:
+            future.cancel()
+            raise
+        finally:
+            self._inflight.pop(key_hash, None)
+        self.put(key_hash, principal)
+        future.set_result(principal)
+        return principal
+
+    def refresh_soon(self, key_hash: str, loader: Callable[[], Awaitable[Principal]]) -> None:
+        """Start a background refresh of an aging entry, unless one is running."""
+        if key_hash in self._inflight:
+            return
+
+        async def refresh() -> None:
+            try:
+                await self.load(key_hash, loader)
+            except AuthError:
+                log.info("an API key was revoked; dropped from the cache")
+            except Exception:  # the next request on a miss reports any real failure
+                log.exception("background API key refresh failed")
+
+        task = asyncio.get_running_loop().create_task(refresh())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    _tasks: ClassVar[set[asyncio.Task[None]]] = set()
 
 
 class AppContext:
@@ -178,10 +235,16 @@ async def get_current_key(
     plaintext = credentials.credentials
     cache: KeyCache = request.app.state.key_cache
     digest = api_keys.hash_key(plaintext)
+    stores = await get_stores(request)
+
+    async def lookup() -> Principal:
+        return await run_in_threadpool(_authenticate, stores, plaintext)
+
     principal = cache.get(digest)
     if principal is None:
-        principal = await run_in_threadpool(_authenticate, await get_stores(request), plaintext)
-        cache.put(digest, principal)
+        principal = await cache.load(digest, lookup)
+    elif cache.is_aging(digest):
+        cache.refresh_soon(digest, lookup)
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.hit(principal.key_id, principal.rate_limit_per_minute)
     request.state.principal = principal

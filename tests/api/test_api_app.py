@@ -43,3 +43,27 @@ def test_serve_runs_uvicorn_with_the_app(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
     server.serve(Settings(var_dir=tmp_path), "127.0.0.1", 8765)
     assert seen["port"] == 8765 and seen["host"] == "127.0.0.1" and seen["app"].title == "MakeIt3D Platform API"
+
+
+def test_key_cache_single_flight() -> None:
+    import asyncio
+    import uuid
+
+    from api.deps import KeyCache, Principal
+    from core.enums import Role
+
+    cache = KeyCache()
+    calls = 0
+    principal = Principal(key_id=uuid.uuid4(), role=Role.ADMIN, user_id=None, rate_limit_per_minute=60)
+
+    async def loader() -> Principal:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.05)
+        return principal
+
+    async def main() -> list[Principal]:
+        return await asyncio.gather(*(cache.load("h", loader) for _ in range(20)))
+
+    assert asyncio.run(main()) == [principal] * 20
+    assert calls == 1 and cache.get("h") == principal

@@ -201,3 +201,24 @@ def test_print_config_rows_belong_to_the_caller(env: ApiEnv) -> None:
     env.client.post("/v1/print-configs", json={**QUOTE, "asset_id": str(aid), "target_size_mm": 100}, headers=env.a)
     with env.sessions() as s:
         assert [c.user_id for c in s.scalars(select(PrintConfig))] == [env.user_a]
+
+
+def test_key_cache_refreshes_aging_keys_and_drops_revoked_ones(sqlite_env: ApiEnv) -> None:
+    import time
+
+    env = sqlite_env
+    with transaction(env.sessions) as s:
+        key = create_api_key(session=s, name="short", role=Role.USER, user_id=env.user_a)
+    h = env.h(key.plaintext)
+    env.app.state.key_cache.ttl_s = 0.4
+    assert env.client.get("/v1/styles", headers=h).status_code == 200
+    with transaction(env.sessions) as s:
+        revoke_api_key(session=s, key_id=key.record.id)
+    assert env.client.get("/v1/styles", headers=h).status_code == 200  # cached: revocation bites within the TTL
+    time.sleep(0.25)
+    # aging: still answered from the cache, while a background refresh finds the key revoked
+    assert env.client.get("/v1/styles", headers=h).status_code == 200
+    deadline = time.monotonic() + 5
+    while env.client.get("/v1/styles", headers=h).status_code != 401:
+        assert time.monotonic() < deadline, "the revoked key was never dropped"
+        time.sleep(0.05)
