@@ -68,9 +68,16 @@ def _run(
     resources: dict[str, Any],
     instance: dg.DagsterInstance,
     tags: dict[str, str] | None = None,
+    log_level: str = "INFO",
 ) -> None:
     result = dg.materialize(
-        all_assets, selection=list(selection), resources=resources, instance=instance, tags=tags, raise_on_error=False
+        all_assets,
+        selection=list(selection),
+        resources=resources,
+        instance=instance,
+        tags=tags,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
     report.steps.append(f"{name}: {'ok' if result.success else 'FAILED'}")
     report.success = report.success and result.success
@@ -97,6 +104,7 @@ def build_everything(
     start: date | None = None,
     end: date | None = None,
     instance: dg.DagsterInstance | None = None,
+    log_level: str = "INFO",
 ) -> BuildReport:
     """Materialise every asset for the days ``[start, end]`` and publish a snapshot if checks pass."""
     resources = make_resources(settings)
@@ -104,13 +112,15 @@ def build_everything(
     last = end or datetime.now(UTC).date()
     instance = instance or dg.DagsterInstance.ephemeral()
     report = BuildReport()
-    _run(report, "latest-state extracts", STATE_RAW, resources, instance)
+    _run(report, "latest-state extracts", STATE_RAW, resources, instance, log_level=log_level)
     days = {RANGE_START: first.isoformat(), RANGE_END: last.isoformat()}
-    _run(report, f"daily facts {first}..{last}", [*DAILY_RAW, *DAILY_MARTS], resources, instance, days)
+    _run(report, f"daily facts {first}..{last}", [*DAILY_RAW, *DAILY_MARTS], resources, instance, days, log_level)
     months = {RANGE_START: first.replace(day=1).isoformat(), RANGE_END: last.replace(day=1).isoformat()}
-    _run(report, f"monthly MRR {months[RANGE_START]}..{months[RANGE_END]}", MONTHLY_MARTS, resources, instance, months)
+    label = f"monthly MRR {months[RANGE_START]}..{months[RANGE_END]}"
+    _run(report, label, MONTHLY_MARTS, resources, instance, months, log_level)
     if report.success:
-        _run(report, "state marts and publication", [*STATE_MARTS, "analytics_snapshot"], resources, instance)
+        publish = [*STATE_MARTS, "analytics_snapshot"]
+        _run(report, "state marts and publication", publish, resources, instance, log_level=log_level)
     else:
         report.steps.append("publication skipped: an earlier step failed")
     return report

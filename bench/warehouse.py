@@ -1,9 +1,11 @@
 """Benchmark the analytics build: full and one-day incremental, 1M and 10M provider calls, DuckDB and Postgres.
 
-Raw tables are generated directly as Arrow (vectorised, seeded) with proportional users, assets,
-ledger entries, orders, Stripe charges, balance transactions, payouts and subscription invoices,
-then loaded into the store and built with the same ``warehouse.analytics.marts.build_mart`` the
-Dagster assets call. Extraction from the operational DB is not part of these figures.
+Raw tables are generated directly as Arrow (vectorised, seeded) with proportional assets, ledger
+entries, orders, Stripe charges, balance transactions, refunds and subscription invoices, then
+loaded into the store and built with the same ``warehouse.analytics.marts.build_mart`` the Dagster
+assets call. Extraction from the operational DB is not part of these figures. History grows by
+length at a constant daily rate (1M calls = one year, 10M = ten years, 2,000 users), so the
+incremental case adds the same new day at every size and measures only the effect of history.
 Baseline: a naive pandas implementation of two marts (ai_cost_daily, generation_activity_daily)
 over the same in-memory data. Prints one JSON line per measurement:
 ``{"bench", "case", "value", "unit", "baseline", "ratio"}``.
@@ -36,6 +38,8 @@ from warehouse.analytics.tables import spec
 
 END = date(2026, 11, 1)
 DAYS = 365
+USERS = 2_000
+NEW_DAY_CALLS = 1_000_000 // DAYS
 PROVIDERS = [
     ("tripo", "tripo-v2.5", "credit", 10_000_000),
     ("meshy", "meshy-5", "credit", 16_000_000),
@@ -98,13 +102,15 @@ def make_facts(
     a_user = rng.integers(0, n_users, n_assets)
     a_created = _ts(rng, n_assets, start, days)
     completed = rng.random(n_assets) < 0.9
+    a_mode = np.where(rng.random(n_assets) < 0.3, "image", "text")
+    a_skip = rng.random(n_assets) < 0.15
     assets = _table(
         "raw_assets",
         {
             "asset_id": _ids("a", a_idx),
             "user_id": _ids("u", a_user),
-            "mode": np.where(rng.random(n_assets) < 0.3, "image", "text"),
-            "skip_concept": rng.random(n_assets) < 0.15,
+            "mode": a_mode,
+            "skip_concept": a_skip,
             "status": np.where(completed, "COMPLETED", "FAILED"),
             "concept_attempts": np.ones(n_assets, dtype=np.int64),
             "model_attempts": rng.integers(1, 3, n_assets),
@@ -134,6 +140,8 @@ def make_facts(
             "price_id": prov.astype(np.int64) + 1,
             "cost_nano_usd": np.round(units * price).astype(np.int64),
             "cost_source": np.full(n_calls, "inferred"),
+            "asset_mode": a_mode[c_asset],
+            "asset_skip_concept": a_skip[c_asset],
             "created_at": a_created[c_asset] + (rng.random(n_calls) * 600e6).astype("timedelta64[us]"),
         },
     )
@@ -250,7 +258,7 @@ def make_facts(
     }
 
 
-def make_state(n_users: int, start: datetime, seed: int) -> dict[str, pa.Table]:
+def make_state(n_users: int, start: datetime, seed: int, days: int = DAYS) -> dict[str, pa.Table]:
     rng = np.random.default_rng(seed)
     u = np.arange(n_users)
     users = _table(
@@ -265,7 +273,7 @@ def make_state(n_users: int, start: datetime, seed: int) -> dict[str, pa.Table]:
         },
     )
     subs = u[rng.random(n_users) < 0.3]
-    months = 13
+    months = days // 30 + 1
     line_cust = np.repeat(subs, months)
     m = np.tile(np.arange(months), len(subs))
     base = np.datetime64(start.replace(tzinfo=None), "M") + m.astype("timedelta64[M]")
@@ -307,12 +315,16 @@ def build_all(store: Any, first: date, last: date, now: datetime) -> None:
         build_mart(store, mart, days if p == "daily" else months if p == "monthly" else None, now=now)
 
 
-def build_day(store: Any, day: date, now: datetime) -> None:
+def build_day(store: Any, day: date, now: datetime, *, partitioned: bool) -> None:
+    """Rebuild one day's partitioned marts (and its month's MRR), or else the unpartitioned marts."""
     window = day_window(day, day + timedelta(days=1))
     month = day_window(day.replace(day=1), add_months(day, 1))
     for mart in ORDER:
         p = spec(mart).partition
-        build_mart(store, mart, window if p == "daily" else month if p == "monthly" else None, now=now)
+        if partitioned and p != "none":
+            build_mart(store, mart, window if p == "daily" else month, now=now)
+        elif not partitioned and p == "none":
+            build_mart(store, mart, None, now=now)
 
 
 def pandas_two_marts(calls: Any, assets: Any) -> None:
@@ -330,7 +342,7 @@ def pandas_two_marts(calls: Any, assets: Any) -> None:
         queue_seconds=("queue_seconds", "sum"),
         run_seconds=("run_seconds", "sum"),
     )
-    j = c.merge(assets[["asset_id", "mode", "skip_concept"]], on="asset_id", how="left")
+    j = c.rename(columns={"asset_mode": "mode", "asset_skip_concept": "skip_concept"})
     j["duration"] = j["queue_seconds"] + j["run_seconds"]
     j["ok"] = ~j["failed"]
     g = j.groupby(["day", "stage", "mode", "provider"])
@@ -352,11 +364,14 @@ def open_store(backend: str, tmp: Path, pg_url: str | None) -> Any:
 
 def run_size(n: int, backend: str, tmp: Path, pg_url: str | None, results: dict[str, float]) -> None:
     label = f"{n // 1_000_000}M" if n >= 1_000_000 else str(n)
-    n_users = max(500, n // 500)
-    start = datetime.combine(END - timedelta(days=DAYS), datetime.min.time(), UTC)
+    # History grows by length at a constant daily rate (2,740 calls, 2,000 users a day, as at 1M over
+    # a year), so the new day is the same at every size and only the history differs.
+    days = max(30, DAYS * n // 1_000_000)
+    n_users = USERS
+    start = datetime.combine(END - timedelta(days=days), datetime.min.time(), UTC)
     now = datetime.combine(END, datetime.min.time(), UTC) + timedelta(hours=12)
-    facts = make_facts(n, start, DAYS, seed=1, n_users=n_users)
-    state = make_state(n_users, start, seed=2)
+    facts = make_facts(n, start, days, seed=1, n_users=n_users)
+    state = make_state(n_users, start, seed=2, days=days)
     store = open_store(backend, tmp, pg_url)
     try:
         ensure_tables(store, RAW_TABLES)
@@ -374,7 +389,7 @@ def run_size(n: int, backend: str, tmp: Path, pg_url: str | None, results: dict[
         # one new day: its facts replace that day's partitions, then that day's marts are rebuilt
         day = END
         new = make_facts(
-            max(1, n // DAYS),
+            NEW_DAY_CALLS,
             datetime.combine(day, datetime.min.time(), UTC),
             1.0,
             seed=3,
@@ -385,11 +400,30 @@ def run_size(n: int, backend: str, tmp: Path, pg_url: str | None, results: dict[
         window = day_window(day, day + timedelta(days=1))
         for name, data in new.items():
             replace_raw(store, name, data, window)
-        build_day(store, day, now + timedelta(days=1))
+        build_day(store, day, now + timedelta(days=1), partitioned=True)
         inc_s = time.perf_counter() - t
+        t = time.perf_counter()
+        build_day(store, day, now + timedelta(days=1), partitioned=False)
+        state_s = time.perf_counter() - t
         results[f"{backend}_inc_{n}"] = inc_s
+        results[f"{backend}_state_{n}"] = state_s
         base = results.get(f"{backend}_inc_1000000") if n != 1_000_000 else None
         emit(f"{backend}_incremental_day_{label}", inc_s, baseline=base, ratio=inc_s / base if base else None)
+        base_state = results.get(f"{backend}_state_1000000") if n != 1_000_000 else None
+        emit(
+            f"{backend}_incremental_state_marts_{label}",
+            state_s,
+            baseline=base_state,
+            ratio=state_s / base_state if base_state else None,
+        )
+        base_total = (base + base_state) if base is not None and base_state is not None else None
+        total = inc_s + state_s
+        emit(
+            f"{backend}_incremental_day_with_state_marts_{label}",
+            total,
+            baseline=base_total,
+            ratio=total / base_total if base_total else None,
+        )
         if backend == "duckdb":
             t = time.perf_counter()
             build_mart(store, "ai_cost_daily", day_window(start.date(), END), now=now)

@@ -45,6 +45,7 @@ def build(
         get_settings(),
         start=date.fromisoformat(start) if start else None,
         end=date.fromisoformat(end) if end else None,
+        log_level="WARNING",
     )
     for step in report.steps:
         console.print(step)

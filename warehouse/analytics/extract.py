@@ -110,7 +110,9 @@ def _sel_files() -> Select[Any]:
 
 
 def _sel_calls() -> Select[Any]:
-    p = ProviderCall.__table__.c
+    # The asset's mode and skip-concept flag are copied onto each call here (an indexed lookup per
+    # new call), so the activity mart never joins a day's calls to the whole history of assets.
+    p, a = ProviderCall.__table__.c, Asset.__table__.c
     return select(
         p.id,
         p.asset_id,
@@ -126,8 +128,10 @@ def _sel_calls() -> Select[Any]:
         p.price_id,
         p.cost_nano_usd,
         p.cost_source,
+        a.mode,
+        a.skip_concept,
         p.created_at,
-    )
+    ).join_from(ProviderCall.__table__, Asset.__table__, p.asset_id == a.id, isouter=True)
 
 
 def _sel_orders() -> Select[Any]:

@@ -40,7 +40,7 @@ MART_DEPS: dict[str, tuple[str, ...]] = {
     "user_growth_daily": ("raw_users",),
     "user_growth_monthly": ("raw_users", "raw_orders", "raw_stripe_charges"),
     "active_users": ("raw_credit_ledger",),
-    "generation_activity_daily": ("raw_provider_calls", "raw_assets"),
+    "generation_activity_daily": ("raw_provider_calls",),
     "recent_activity": ("raw_users", "raw_assets", "raw_orders", "raw_stripe_refunds"),
     "orders_daily": ("raw_orders", "raw_order_items"),
     "storage_usage": ("raw_asset_files",),

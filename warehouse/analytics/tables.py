@@ -191,6 +191,8 @@ RAW: tuple[TableSpec, ...] = (
             C("price_id", "BIGINT", "provider_prices row valid at call time"),
             C("cost_nano_usd", "BIGINT", "cost frozen at call time, nano-USD"),
             C("cost_source", "VARCHAR", "inferred/reported"),
+            C("asset_mode", "VARCHAR", "text/image: the mode of the call's asset, copied at extraction"),
+            C("asset_skip_concept", "BOOLEAN", "the call's asset skipped concepts, copied at extraction"),
             C("created_at", TS, "call start (UTC)"),
         ),
         key=("call_id",),

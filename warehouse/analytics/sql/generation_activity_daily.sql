@@ -4,17 +4,16 @@
 SELECT
     CAST(c.created_at AS DATE) AS day,
     c.stage,
-    COALESCE(a.mode, 'unknown') AS mode,
+    COALESCE(c.asset_mode, 'unknown') AS mode,
     c.provider,
     COUNT(*) AS calls,
     COUNT(*) FILTER (WHERE c.status = 'succeeded') AS succeeded,
     COUNT(*) FILTER (WHERE c.status <> 'succeeded') AS failed,
     CAST(COUNT(*) FILTER (WHERE c.status = 'succeeded') AS DOUBLE PRECISION) / COUNT(*) AS success_rate,
     COUNT(DISTINCT c.asset_id) AS generations,
-    COUNT(*) FILTER (WHERE a.skip_concept) AS skip_concept_calls,
+    COUNT(*) FILTER (WHERE c.asset_skip_concept) AS skip_concept_calls,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY c.queue_seconds + c.run_seconds) AS p50_duration_s,
     percentile_cont(0.95) WITHIN GROUP (ORDER BY c.queue_seconds + c.run_seconds) AS p95_duration_s
 FROM raw_provider_calls c
-LEFT JOIN raw_assets a ON a.asset_id = c.asset_id
 WHERE c.created_at >= :start AND c.created_at < :end
 GROUP BY 1, 2, 3, 4
