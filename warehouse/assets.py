@@ -224,9 +224,18 @@ def list_assets(
     search: str | None = None,
     before: tuple[datetime, uuid.UUID] | None = None,
     limit: int = 20,
+    file_kind: AssetFileKind | None = None,
 ) -> list[Asset]:
-    """Assets newest first, keyset-paginated by ``(created_at, id)`` (stable under inserts)."""
+    """Assets newest first, keyset-paginated by ``(created_at, id)`` (stable under inserts).
+
+    ``file_kind`` keeps assets that have a file of that kind (e.g. a ``glb`` model).
+    """
     stmt = select(Asset).where(Asset.deleted_at.is_(None))
+    if file_kind is not None:
+        has_file = select(AssetFile.id).where(
+            AssetFile.asset_id == Asset.id, AssetFile.kind == AssetFileKind(file_kind)
+        )
+        stmt = stmt.where(has_file.exists())
     if user_id is not None:
         stmt = stmt.where(Asset.user_id == user_id)
     if public_only:

@@ -33,9 +33,13 @@ def _check_event(event: Mapping[str, Any]) -> tuple[str, str, int]:
     return eid, etype, created
 
 
-def store_event(*, session: Session, event: Mapping[str, Any]) -> bool:
-    """Insert the event if its id is new; return whether it was new (duplicates change nothing)."""
+def store_event(*, session: Session, event: Mapping[str, Any], processed: bool = False) -> bool:
+    """Insert the event if its id is new; return whether it was new (duplicates change nothing).
+
+    ``processed=True`` stores an event that needs no further work as processed in the same insert.
+    """
     eid, etype, created = _check_event(event)
+    now = utcnow()
     return insert_if_new(
         session,
         StripeEvent.__table__,  # type: ignore[arg-type]
@@ -45,7 +49,8 @@ def store_event(*, session: Session, event: Mapping[str, Any]) -> bool:
             "api_created": created,
             "livemode": bool(event.get("livemode", False)),
             "payload": dict(event),
-            "received_at": utcnow(),
+            "received_at": now,
+            "processed_at": now if processed else None,
             "attempts": 0,
         },
         key=["id"],
