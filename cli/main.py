@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.seed_cmd import seed
+from cli.warehouse_cmds import app as warehouse_app
 from core.enums import Role
 from core.errors import DomainError
 from core.settings import Settings, get_settings
@@ -23,6 +25,8 @@ app.add_typer(keys_app, name="keys")
 flows_app = typer.Typer(help="Prefect flows and deployments.", no_args_is_help=True)
 app.add_typer(prices_app, name="prices")
 app.add_typer(flows_app, name="flows")
+app.add_typer(warehouse_app, name="warehouse", help="The analytics warehouse: build, query, export, docs.")
+app.command("seed")(seed)
 
 console = Console()
 
@@ -186,6 +190,19 @@ def _run_init(settings: Settings) -> None:
         state = "created" if report.admin_key_created else "existing"
         console.print(f"      demo admin API key ({state}): [bold]{report.admin_key}[/bold]")
     stores.dispose()
+
+
+@app.command("api")
+def api(
+    host: Annotated[str | None, typer.Option(help="bind address (default: settings.api_host)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default: settings.api_port)")] = None,
+) -> None:
+    """Serve the API (stats, generations, webhooks, dashboard) with uvicorn."""
+    from api.server import serve
+
+    settings = _settings()
+    console.print(f"API on http://{host or settings.api_host}:{port or settings.api_port}  (docs: /docs)")
+    serve(settings, host=host, port=port)
 
 
 @app.command("dev")
