@@ -227,12 +227,32 @@ def dev(
 
 
 @app.command("demo")
-def demo() -> None:
-    """The main job on embedded defaults (SQLite, DuckDB, local files)."""
+def demo(
+    users: Annotated[int, typer.Option(help="synthetic users to seed")] = 2000,
+    months: Annotated[int, typer.Option(help="months of synthetic history")] = 12,
+    seed: Annotated[int, typer.Option(help="random seed of the synthetic history")] = 7,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="keep the API up at the end")] = True,
+) -> None:
+    """The main job on embedded defaults (SQLite, DuckDB, local files): set up, seed, generate, order,
+    build the marts, summarise, and serve the API and dashboard until Ctrl-C."""
     settings = _settings()
+    use_local_prefect_home(settings)
+    from cli.demo import run_demo
+
     console.rule("MakeIt3D demo")
-    _run_init(settings)
-    console.rule("done")
+    try:
+        run_demo(settings, users=users, months=months, seed=seed, serve=serve, console=console)
+    except DomainError as e:
+        raise _fail(e) from e
+
+
+def use_local_prefect_home(settings: Settings) -> None:
+    """Keep Prefect's own files under ``var/`` unless the operator chose otherwise."""
+    import os
+
+    if settings.prefect_home is not None:
+        os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home.resolve()))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 if __name__ == "__main__":

@@ -85,9 +85,10 @@ class InProcessLauncher:
 
     @staticmethod
     def _run(fn: Any, flow: str, params: dict[str, Any]) -> Any:
-        from flows.runtime import inprocess_prefect_settings, runtime
+        from flows.runtime import ensure_prefect_api, inprocess_prefect_settings, runtime
 
         try:
+            ensure_prefect_api()
             with inprocess_prefect_settings(runtime().settings):
                 return fn(**params)
         except Exception:

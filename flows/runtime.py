@@ -78,6 +78,28 @@ def reset_runtime(settings: Settings | None = None) -> FlowRuntime:
         return _runtime
 
 
+_api_lock = threading.Lock()
+_api_ready = False
+
+
+def ensure_prefect_api() -> None:
+    """Make sure a Prefect API is reachable before flows run in this process.
+
+    With no ``PREFECT_API_URL``, Prefect starts a temporary local server on first use; several
+    flows starting at once in different threads would race to start it, so the first one starts
+    it here, under a lock.
+    """
+    global _api_ready
+    with _api_lock:
+        if _api_ready:
+            return
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            client.api_healthcheck()
+        _api_ready = True
+
+
 @contextmanager
 def inprocess_prefect_settings(settings: Settings) -> Iterator[None]:
     """Prefect settings for flows run inside this process.

@@ -38,6 +38,8 @@ from core.enums import (
 )
 from core.errors import Conflict
 from core.plans import DEFAULT_PLAN_LIMITS
+from core.pricing import DEFAULT_MATERIALS
+from warehouse.catalog import list_credit_packs, seed_catalog
 from warehouse.db import make_session_factory, transaction
 from warehouse.models import (
     Asset,
@@ -57,6 +59,7 @@ from warehouse.prices import cost_nano, load_price_book
 
 log = logging.getLogger(__name__)
 
+#: Fallback packs; seed_operational sells the catalogue's own.
 PACKS = (
     ("pack_50", "50 credits", 50, 500),
     ("pack_200", "200 credits", 200, 1500),
@@ -97,6 +100,7 @@ class _Gen:
         self.rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
         self.end = end
         self.prices = prices
+        self.packs: list[tuple[str, str, int, int]] = [(i, n, c, p) for i, n, c, p in PACKS]
         self.t: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.stripe: list[dict[str, Any]] = []
         self.bts: list[dict[str, Any]] = []
@@ -599,7 +603,7 @@ class _Sim(_Gen):
         return {"order_id": oid, "checkout_session_id": cs}
 
     def buy_pack(self, u: _User, at: datetime) -> None:
-        pack_id, _, credits, cents = self.rng.choice(PACKS)
+        pack_id, _, credits, cents = self.rng.choice(self.packs)
         o = self.order(
             u,
             at,
@@ -818,15 +822,16 @@ class _Sim(_Gen):
     def print_order(self, u: _User, aid: uuid.UUID, at: datetime) -> None:
         rng = self.rng
         pid, qty, unit = self.uid(), rng.randint(1, 3), rng.choice((2500, 4500, 9000))
+        material = DEFAULT_MATERIALS[rng.choice(sorted(DEFAULT_MATERIALS))]
         self.t["print_configs"].append(
             {
                 "id": pid,
                 "user_id": u.id,
                 "asset_id": aid,
-                "technology": rng.choice(("fdm", "sla", "sls")),
-                "material": "pla",
-                "colour": "white",
-                "finish": "standard",
+                "technology": str(material.technology),
+                "material": material.material,
+                "colour": material.colours[0],
+                "finish": material.finishes[0],
                 "quantity": qty,
                 "target_x_mm": 80.0,
                 "target_y_mm": 60.0,
@@ -886,8 +891,11 @@ def seed_operational(
         load_price_book(session=session)
         prices = list(session.scalars(select(ProviderPrice)))
         if not session.scalar(select(func.count()).select_from(CreditPack)):
-            session.add_all(CreditPack(id=i, name=n, credits=c, price_cents=p) for i, n, c, p in PACKS)
+            seed_catalog(session=session)
+        # Sell the catalogue's packs, so synthetic orders and grants name packs that exist.
+        packs = [(p.id, p.name, p.credits, p.price_cents) for p in list_credit_packs(session=session)]
     sim = _Sim(seed=seed, end=end, prices=prices)
+    sim.packs = packs
     rng = sim.rng
     span = (end - start).total_seconds()
     for i in range(users):
