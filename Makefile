@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := core warehouse gpu_tasks flows assets_pipeline api cli
 
-.PHONY: demo test lint format dev bench clean
+.PHONY: demo test lint format dev bench browser clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@echo "==> preparing $(VENV) (pip, pinned by constraints.txt)"
@@ -29,11 +29,22 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix $(PACKAGES) tests bench
 	$(BIN)/ruff format $(PACKAGES) tests bench
 
-test: lint
+# The dashboard's browser test drives Debian's chromium (no browser download at run time).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "==> installing chromium (Debian package) for the dashboard browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/mesh.py
+	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/flows.py
+	$(BIN)/python bench/warehouse.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

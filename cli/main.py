@@ -103,6 +103,7 @@ def keys_create(
     role: Annotated[Role, typer.Option(help="admin, service or user")],
     name: Annotated[str, typer.Option(help="what the key is for")] = "cli",
     user_id: Annotated[str | None, typer.Option(help="the user a 'user' key acts as")] = None,
+    rate_limit: Annotated[int, typer.Option(help="requests per minute this key may make", min=1)] = 600,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     from warehouse.api_keys import create_api_key
@@ -117,7 +118,7 @@ def keys_create(
         raise typer.Exit(code=2) from e
     try:
         with transaction(stores.sessions) as session:
-            new = create_api_key(session=session, name=name, role=role, user_id=uid)
+            new = create_api_key(session=session, name=name, role=role, user_id=uid, rate_limit_per_minute=rate_limit)
     except DomainError as e:
         raise _fail(e) from e
     console.print(f"created {role} key [bold]{new.record.prefix}…[/bold] ({new.record.id}); it is shown only once:")
