@@ -204,7 +204,7 @@ def _order_print(client: httpx.Client, settings: Settings, report: DemoReport, c
         {"kind": "credit_pack", "ref": "pack-10", "quantity": 1, "unit_amount": 500},
     ]
     session_id = f"cs_test_demo_{uuid.uuid4().hex[:16]}"
-    event = {
+    event: dict[str, Any] = {
         "id": f"evt_demo_{uuid.uuid4().hex[:20]}",
         "object": "event",
         "api_version": "2025-03-31.basil",
@@ -238,16 +238,47 @@ def _order_print(client: httpx.Client, settings: Settings, report: DemoReport, c
             }
         },
     }
-    payload = json.dumps(event).encode()
-    signature = sign_webhook(payload, settings.stripe_webhook_secret.get_secret_value())
-    r = httpx.post(
-        f"{report.api_url}/webhooks/stripe",
-        content=payload,
-        headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
-        timeout=30,
-    )
-    r.raise_for_status()
-    console.print(f"      webhook accepted ({r.status_code}); fulfilment running")
+    # What Stripe sends for a paid Checkout: the completed session, and the charge of its payment intent.
+    payment = event["data"]["object"]
+    now = int(time.time())
+    charge = {
+        "id": f"ch_demo_{uuid.uuid4().hex[:16]}",
+        "object": "charge",
+        "amount": payment["amount_total"],
+        "amount_captured": payment["amount_total"],
+        "amount_refunded": 0,
+        "currency": "usd",
+        "status": "succeeded",
+        "paid": True,
+        "captured": True,
+        "refunded": False,
+        "disputed": False,
+        "payment_intent": payment["payment_intent"],
+        "balance_transaction": None,
+        "created": now,
+        "livemode": False,
+        "metadata": {},
+    }
+    charge_event = {
+        "id": f"evt_demo_{uuid.uuid4().hex[:20]}",
+        "object": "event",
+        "api_version": "2025-03-31.basil",
+        "created": now,
+        "livemode": False,
+        "type": "charge.succeeded",
+        "data": {"object": charge},
+    }
+    for ev in (event, charge_event):
+        payload = json.dumps(ev).encode()
+        signature = sign_webhook(payload, settings.stripe_webhook_secret.get_secret_value())
+        r = httpx.post(
+            f"{report.api_url}/webhooks/stripe",
+            content=payload,
+            headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+            timeout=30,
+        )
+        r.raise_for_status()
+        console.print(f"      webhook {ev['type']} accepted ({r.status_code})")
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         orders = client.get("/v1/orders").raise_for_status().json()

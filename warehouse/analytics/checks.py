@@ -109,7 +109,9 @@ def paid_grants_match_payments(store: AnalyticsStore) -> CheckOutcome:
             SELECT c.id AS charge_id, o.checkout_session_id, o.payment_intent_id, o.order_id,
                    SUM(i.quantity * p.credits) AS credits
             FROM raw_stripe_charges c
+            -- Checkout's charges name their payment intent; a charge may also carry the session in metadata
             JOIN raw_orders o ON o.checkout_session_id = c.checkout_session_id
+                OR (c.payment_intent_id IS NOT NULL AND o.payment_intent_id = c.payment_intent_id)
             JOIN raw_order_items i ON i.order_id = o.order_id AND i.kind = 'credit_pack'
             JOIN raw_credit_packs p ON p.credit_pack_id = i.credit_pack_id
             WHERE c.status = 'succeeded'
