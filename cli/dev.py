@@ -113,6 +113,14 @@ def run_dev(settings: Settings, *, prefect_port: int, dagster_port: int, api_por
     """Start the stack and block until Ctrl-C or until a component exits; return an exit code."""
     stack = components(settings, prefect_port=prefect_port, dagster_port=dagster_port, api_port=api_port)
     threads = []
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    # Explicit handlers: a shell's background job inherits SIGINT as ignored, and process
+    # managers stop services with SIGTERM; both must shut the whole stack down.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         for i, c in enumerate(stack):
             c.process = subprocess.Popen(  # noqa: S603 - our own executables
