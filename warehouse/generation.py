@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -157,6 +158,34 @@ def regenerate_concepts(*, session: Session, rules: GenerationRules, asset_id: u
     return asset
 
 
+def _start_model_attempt(
+    session: Session,
+    rules: GenerationRules,
+    asset: Asset,
+    *,
+    memo: str,
+    now: datetime | None = None,
+    **changes: Any,
+) -> Asset:
+    """Plan limits, ``→ GENERATING_MODEL`` with the next attempt number, and that attempt's charge."""
+    attempt = asset.model_attempts + 1
+    cost = rules.costs.model_attempt_cost(attempt)
+    _check_limits(session, rules, user_id=asset.user_id, cost=cost, new_job=True)
+    started = assets.transition(
+        session=session,
+        asset_id=asset.id,
+        expected=asset.status,
+        target=AssetStatus.GENERATING_MODEL,
+        model_attempts=attempt,
+        last_model_attempt_at=now or utcnow(),
+        progress=0,
+        error=None,
+        **changes,
+    )
+    _charge(session, asset=started, stage=STAGE_MODEL, attempt=attempt, amount=cost, memo=memo)
+    return started
+
+
 def choose_concept(
     *, session: Session, rules: GenerationRules, asset_id: uuid.UUID, user_id: uuid.UUID, concept: int
 ) -> Asset:
@@ -169,21 +198,7 @@ def choose_concept(
             raise InvalidInput(
                 f"concept must be between 0 and {len(asset.concept_keys or []) - 1}, got {concept}", concept=concept
             )
-        attempt = asset.model_attempts + 1
-        cost = rules.costs.model_attempt_cost(attempt)
-        _check_limits(session, rules, user_id=user_id, cost=cost, new_job=True)
-        asset = assets.transition(
-            session=session,
-            asset_id=asset_id,
-            expected=AssetStatus.CONCEPTS_GENERATED,
-            target=AssetStatus.GENERATING_MODEL,
-            chosen_concept=concept,
-            model_attempts=attempt,
-            last_model_attempt_at=utcnow(),
-            progress=0,
-            error=None,
-        )
-        _charge(session, asset=asset, stage=STAGE_MODEL, attempt=attempt, amount=cost, memo="model generation")
+        asset = _start_model_attempt(session, rules, asset, memo="model generation", chosen_concept=concept)
     return asset
 
 
@@ -199,20 +214,7 @@ def regenerate_model(
         check_regeneration_cooldown(
             rules.limits_for(user.plan), last_attempt_at=asset.last_model_attempt_at, now=now or utcnow()
         )
-        attempt = asset.model_attempts + 1
-        cost = rules.costs.model_attempt_cost(attempt)
-        _check_limits(session, rules, user_id=user_id, cost=cost, new_job=True)
-        asset = assets.transition(
-            session=session,
-            asset_id=asset_id,
-            expected=asset.status,
-            target=AssetStatus.GENERATING_MODEL,
-            model_attempts=attempt,
-            last_model_attempt_at=now or utcnow(),
-            progress=0,
-            error=None,
-        )
-        _charge(session, asset=asset, stage=STAGE_MODEL, attempt=attempt, amount=cost, memo="model regeneration")
+        asset = _start_model_attempt(session, rules, asset, memo="model regeneration", now=now)
     return asset
 
 
