@@ -83,7 +83,17 @@ def _sel_users() -> Select[Any]:
 
 def _sel_ledger() -> Select[Any]:
     e = LedgerEntry.__table__.c
-    return select(e.id, e.user_id, e.kind, e.amount, e.idempotency_key, e.reference_type, e.reference_id, e.created_at)
+    return select(
+        e.id,
+        e.user_id,
+        e.kind,
+        e.amount,
+        e.balance_after,
+        e.idempotency_key,
+        e.reference_type,
+        e.reference_id,
+        e.created_at,
+    )
 
 
 def _sel_assets() -> Select[Any]:
