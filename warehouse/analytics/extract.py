@@ -367,8 +367,24 @@ RAW_TABLES: tuple[str, ...] = tuple(SQL_EXTRACTS) + tuple(STRIPE_EXTRACTS)
 
 
 def create_table(store: AnalyticsStore, table: TableSpec) -> None:
-    """Create ``table`` (and, where the store wants them, its partition index) if missing."""
+    """Create ``table`` (and, where the store wants them, its partition index) if missing.
+
+    A table created by an older version gains the columns added since (NULL in the partitions
+    built before; rebuild them to fill them). Columns are never dropped or retyped here.
+    """
     store.execute(table.ddl())
+    existing = {
+        r["column_name"]
+        for r in store.query(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = :t AND table_schema = current_schema()",
+            {"t": table.name},
+        )
+    }
+    for col in table.columns:
+        if col.name not in existing:
+            log.warning("adding column %s.%s (%s)", table.name, col.name, col.sql_type)
+            store.execute(f"ALTER TABLE {ident(table.name)} ADD COLUMN {ident(col.name)} {col.sql_type}")
     if store.wants_indexes:
         for ddl in table.index_ddl():
             store.execute(ddl)
