@@ -2,5 +2,7 @@
 
 import warnings
 
+from dagster import BetaWarning
+
 # Single-run backfills (BackfillPolicy) are beta in Dagster 1.13; we depend on them knowingly.
-warnings.filterwarnings("ignore", message=r".*`backfill_policy`.*", module=r"dagster\..*")
+warnings.filterwarnings("ignore", category=BetaWarning, message=r".*backfill_policy.*")

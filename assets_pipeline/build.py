@@ -6,6 +6,7 @@ month of MRR likewise, then the unpartitioned marts and the publication of the s
 """
 
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -61,6 +62,24 @@ def _first_day(settings: Settings) -> date:
     return max(floor, first.date())
 
 
+def _materialize(
+    selection: Sequence[str],
+    resources: dict[str, Any],
+    instance: dg.DagsterInstance,
+    tags: dict[str, str] | None,
+    log_level: str,
+) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        all_assets,
+        selection=list(selection),
+        resources=resources,
+        instance=instance,
+        tags=tags,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+    )
+
+
 def _run(
     report: BuildReport,
     name: str,
@@ -70,16 +89,12 @@ def _run(
     tags: dict[str, str] | None = None,
     log_level: str = "INFO",
 ) -> None:
-    result = dg.materialize(
-        all_assets,
-        selection=list(selection),
-        resources=resources,
-        instance=instance,
-        tags=tags,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
+    with warnings.catch_warnings():
+        # materialize() re-applies the asset decorators, which re-issue the BackfillPolicy beta warning
+        warnings.filterwarnings("ignore", category=dg.BetaWarning)
+        result = _materialize(selection, resources, instance, tags, log_level)
     report.steps.append(f"{name}: {'ok' if result.success else 'FAILED'}")
+
     report.success = report.success and result.success
     for ev in result.get_asset_check_evaluations():
         desc = ev.description or ""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
+from functools import cache
 from typing import Any
 
 from warehouse.analytics.tables import TableSpec
@@ -15,16 +17,26 @@ from warehouse.analytics.tables import TableSpec
 log = logging.getLogger(__name__)
 
 
-def validate_table(table: TableSpec, df: Any, *, expected_rows: int | None = None) -> tuple[bool, dict[str, Any]]:
-    """Unique key, not-null columns, accepted values and (for dense daily marts) the row count."""
+@cache
+def _context() -> Any:
+    """One ephemeral GX context per process (each one creates a temporary data-docs directory)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    gxe: Any = gx.expectations
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas(f"{table.name}_source")
+    return context
+
+
+def validate_table(table: TableSpec, df: Any, *, expected_rows: int | None = None) -> tuple[bool, dict[str, Any]]:
+    """Unique key, not-null columns, accepted values and (for dense daily marts) the row count."""
+    context = _context()
+    import great_expectations as gx
+
+    gxe: Any = gx.expectations
+    source_name = f"{table.name}_{uuid.uuid4().hex[:8]}"
+    source = context.data_sources.add_pandas(source_name)
     asset = source.add_dataframe_asset(table.name)
     batch = asset.add_batch_definition_whole_dataframe("batch").get_batch(batch_parameters={"dataframe": df})
     suite = gx.ExpectationSuite(name=f"{table.name}_suite")
@@ -38,7 +50,10 @@ def validate_table(table: TableSpec, df: Any, *, expected_rows: int | None = Non
         suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column=col, value_set=list(values)))
     if expected_rows is not None:
         suite.add_expectation(gxe.ExpectTableRowCountToEqual(value=expected_rows))
-    result = batch.validate(suite)
+    try:
+        result = batch.validate(suite)
+    finally:
+        context.data_sources.delete(source_name)
     failed = [
         {
             "expectation": getattr(r.expectation_config, "type", "?"),

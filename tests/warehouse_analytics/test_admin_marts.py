@@ -16,8 +16,9 @@ def _day(n: int, hour: int = 9) -> datetime:
     return T0 + timedelta(days=n, hours=hour - 9)
 
 
-def _entry(n: int, user: str, kind: str, amount: int, at: datetime, ref: str | None = None) -> dict:
+def _entry(n: int, user: str, kind: str, amount: int, at: datetime, ref: str | None = None, bal: int = 0) -> dict:
     return {
+        "balance_after": bal,
         "entry_id": f"e{n:03d}",
         "user_id": user,
         "kind": kind,
@@ -241,12 +242,12 @@ def test_unit_economics_values_consumption_first_in_first_out(store) -> None:
         store,
         "raw_credit_ledger",
         [
-            _entry(1, "u1", "grant_promo", 5, _day(0, 8)),
-            _entry(2, "u1", "grant_purchase", 100, _day(0, 9), ref="cs_1"),
-            _entry(3, "u1", "spend", -3, _day(0, 10)),  # promo credits: worth 0
-            _entry(4, "u1", "spend", -4, _day(1)),  # 2 promo + 2 bought: 20 ¢
-            _entry(5, "u1", "refund", 1, _day(2)),  # gives back the last credit consumed: −10 ¢
-            _entry(6, "u1", "spend", -10, _day(2, 12)),  # 10 bought: 100 ¢
+            _entry(1, "u1", "grant_promo", 5, _day(0, 8), bal=5),
+            _entry(2, "u1", "grant_purchase", 100, _day(0, 9), ref="cs_1", bal=105),
+            _entry(3, "u1", "spend", -3, _day(0, 10), bal=102),  # promo credits: worth 0
+            _entry(4, "u1", "spend", -4, _day(1), bal=98),  # 2 promo + 2 bought: 20 ¢
+            _entry(5, "u1", "refund", 1, _day(2), bal=99),  # gives back the last credit consumed: −10 ¢
+            _entry(6, "u1", "spend", -10, _day(2, 12), bal=89),  # 10 bought: 100 ¢
         ],
     )
     load(
@@ -289,3 +290,7 @@ def test_unit_economics_values_consumption_first_in_first_out(store) -> None:
     assert d1["gross_margin_nano_usd"] == 20 * 10_000_000 - 300_000_000
     assert d1["margin_pct"] == pytest.approx(1 - 300_000_000 / 200_000_000)
     assert (d2["credits_consumed"], d2["consumed_value_cents"]) == (9, 90)
+    for day in (date(2026, 4, 1), date(2026, 4, 2), date(2026, 4, 3)):  # one partition at a time: same answer
+        build_mart(store, "unit_economics", day_window(day, day + timedelta(days=1)))
+    again = [r["consumed_value_cents"] for r in store.query("SELECT * FROM unit_economics ORDER BY day")]
+    assert again == [0, 20, 90]

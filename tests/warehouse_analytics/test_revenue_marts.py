@@ -106,3 +106,20 @@ def test_payout_reconciliation(store) -> None:
     outcome = checks.payouts_reconcile(store)
     assert not outcome.passed
     assert outcome.metadata["unreconciled"] == 1
+
+
+def test_tables_from_an_older_version_gain_new_columns(store) -> None:
+    from warehouse.analytics.extract import create_table
+    from warehouse.analytics.tables import spec
+
+    store.execute("DROP TABLE raw_credit_ledger")
+    store.execute("CREATE TABLE raw_credit_ledger (entry_id VARCHAR, user_id VARCHAR, amount BIGINT)")
+    create_table(store, spec("raw_credit_ledger"))
+    cols = {
+        r["column_name"]
+        for r in store.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'raw_credit_ledger' "
+            "AND table_schema = current_schema()"
+        )
+    }
+    assert cols == set(spec("raw_credit_ledger").column_names)

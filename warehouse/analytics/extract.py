@@ -83,7 +83,17 @@ def _sel_users() -> Select[Any]:
 
 def _sel_ledger() -> Select[Any]:
     e = LedgerEntry.__table__.c
-    return select(e.id, e.user_id, e.kind, e.amount, e.idempotency_key, e.reference_type, e.reference_id, e.created_at)
+    return select(
+        e.id,
+        e.user_id,
+        e.kind,
+        e.amount,
+        e.balance_after,
+        e.idempotency_key,
+        e.reference_type,
+        e.reference_id,
+        e.created_at,
+    )
 
 
 def _sel_assets() -> Select[Any]:
@@ -357,8 +367,24 @@ RAW_TABLES: tuple[str, ...] = tuple(SQL_EXTRACTS) + tuple(STRIPE_EXTRACTS)
 
 
 def create_table(store: AnalyticsStore, table: TableSpec) -> None:
-    """Create ``table`` (and, where the store wants them, its partition index) if missing."""
+    """Create ``table`` (and, where the store wants them, its partition index) if missing.
+
+    A table created by an older version gains the columns added since (NULL in the partitions
+    built before; rebuild them to fill them). Columns are never dropped or retyped here.
+    """
     store.execute(table.ddl())
+    existing = {
+        r["column_name"]
+        for r in store.query(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = :t AND table_schema = current_schema()",
+            {"t": table.name},
+        )
+    }
+    for col in table.columns:
+        if col.name not in existing:
+            log.warning("adding column %s.%s (%s)", table.name, col.name, col.sql_type)
+            store.execute(f"ALTER TABLE {ident(table.name)} ADD COLUMN {ident(col.name)} {col.sql_type}")
     if store.wants_indexes:
         for ddl in table.index_ddl():
             store.execute(ddl)

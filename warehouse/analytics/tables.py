@@ -119,6 +119,7 @@ RAW: tuple[TableSpec, ...] = (
             C("user_id", "VARCHAR", "user UUID"),
             C("kind", "VARCHAR", "grant_purchase/grant_promo/grant_subscription/spend/refund/adjustment"),
             C("amount", "BIGINT", "credits; grants positive, spends negative"),
+            C("balance_after", "BIGINT", "the user's balance after this entry (Σ of their entries so far)"),
             C("idempotency_key", "VARCHAR", "the entry's unique idempotency key"),
             C("reference_type", "VARCHAR", "what the entry refers to (asset, order, stripe object)"),
             C("reference_id", "VARCHAR", "id of the referenced thing (Stripe object id for paid grants)"),

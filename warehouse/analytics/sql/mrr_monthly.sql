@@ -59,6 +59,10 @@ customer_mrr AS (
     GROUP BY month, customer_id
     HAVING FLOOR(SUM(mrr) + 0.5) > 0
 ),
+first_mrr AS (
+    -- the first month a customer had MRR (so reactivation needs no correlated subquery)
+    SELECT customer_id, MIN(month) AS first_month FROM customer_mrr GROUP BY customer_id
+),
 keys AS (
     SELECT c.month, c.customer_id
     FROM customer_mrr c JOIN window_months w ON w.month = c.month
@@ -72,11 +76,9 @@ moves AS (
         k.customer_id,
         COALESCE(cur.mrr, 0) AS cur,
         COALESCE(prev.mrr, 0) AS prev,
-        EXISTS (
-            SELECT 1 FROM customer_mrr e
-            WHERE e.customer_id = k.customer_id AND e.month < CAST(k.month - INTERVAL '1 month' AS DATE)
-        ) AS had_before
+        COALESCE(f.first_month < CAST(k.month - INTERVAL '1 month' AS DATE), FALSE) AS had_before
     FROM keys k
+    LEFT JOIN first_mrr f ON f.customer_id = k.customer_id
     LEFT JOIN customer_mrr cur ON cur.customer_id = k.customer_id AND cur.month = k.month
     LEFT JOIN customer_mrr prev
         ON prev.customer_id = k.customer_id AND prev.month = CAST(k.month - INTERVAL '1 month' AS DATE)

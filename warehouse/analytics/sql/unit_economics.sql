@@ -39,21 +39,39 @@ invoice_sales AS (
     GROUP BY invoice_id
 ),
 ledger AS (
+    -- only the window's entries
     SELECT
-        e.user_id, e.entry_id, e.kind, e.amount, e.reference_id, e.created_at,
-        CASE WHEN e.kind IN ('grant_purchase', 'grant_promo', 'grant_subscription')
-                  OR (e.kind = 'adjustment' AND e.amount > 0) THEN e.amount ELSE 0 END AS granted,
+        e.user_id, e.entry_id, e.kind, e.amount, e.balance_after, e.reference_id, e.created_at,
         CASE WHEN e.kind IN ('spend', 'refund') OR (e.kind = 'adjustment' AND e.amount < 0)
              THEN -e.amount ELSE 0 END AS consumed
     FROM raw_credit_ledger e
-    WHERE e.user_id IN (SELECT user_id FROM users_in_window)
+    WHERE e.created_at >= :start AND e.created_at < :end
+),
+grant_rows AS (
+    -- the grants (and positive adjustments) of the users active in the window, up to its end
+    SELECT e.user_id, e.entry_id, e.kind, e.amount AS granted, e.reference_id, e.created_at
+    FROM raw_credit_ledger e
+    WHERE (e.kind IN ('grant_purchase', 'grant_promo', 'grant_subscription') OR (e.kind = 'adjustment' AND e.amount > 0))
+      AND e.created_at < :end
+      AND e.user_id IN (SELECT user_id FROM users_in_window)
+),
+granted_before AS (
+    SELECT user_id, SUM(granted) AS total FROM grant_rows WHERE created_at < :start GROUP BY user_id
+),
+first_entry AS (
+    SELECT user_id, balance_after, amount,
+           ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY created_at, entry_id) AS rn
+    FROM ledger
 ),
 consumed_before AS (
-    -- each user's consumed credits before the window: one aggregate, no window function over history
-    SELECT user_id, SUM(consumed) AS total FROM ledger WHERE created_at < :start GROUP BY user_id
+    -- consumed before the window = granted before it - the balance before the user's first entry in
+    -- it (its balance_after - amount): no pass over the user's spends before the window
+    SELECT f.user_id, COALESCE(g.total, 0) - (f.balance_after - f.amount) AS total
+    FROM first_entry f LEFT JOIN granted_before g ON g.user_id = f.user_id
+    WHERE f.rn = 1
 ),
 grants AS (
-    -- grants are few: their running sums over the whole history give each grant's credit interval
+    -- each grant's credit interval [lo, lo + credits) from the running sum of the user's grants
     SELECT
         r.user_id, r.entry_id, r.kind, r.created_at, r.granted AS credits,
         SUM(r.granted) OVER (PARTITION BY r.user_id ORDER BY r.created_at, r.entry_id ROWS UNBOUNDED PRECEDING)
@@ -64,10 +82,9 @@ grants AS (
             ELSE 0.0
         END AS value_per_credit,
         COALESCE(ps.cents, 0) AS pack_cents
-    FROM ledger r
+    FROM grant_rows r
     LEFT JOIN pack_sales ps ON r.kind = 'grant_purchase' AND ps.ref = r.reference_id
     LEFT JOIN invoice_sales inv ON r.kind = 'grant_subscription' AND r.reference_id = inv.invoice_id
-    WHERE r.granted > 0
 ),
 in_window AS (
     SELECT
@@ -77,11 +94,11 @@ in_window AS (
             AS consumed_after
     FROM ledger l
     LEFT JOIN consumed_before cb ON cb.user_id = l.user_id
-    WHERE l.created_at >= :start AND l.created_at < :end AND l.consumed <> 0
 ),
 consumption AS (
     SELECT user_id, entry_id, created_at, consumed, consumed_after - consumed AS b, consumed_after AS e
     FROM in_window
+    WHERE consumed <> 0
 ),
 consumed_value AS (
     SELECT
