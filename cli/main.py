@@ -254,6 +254,8 @@ def use_local_prefect_home(settings: Settings) -> None:
     if settings.prefect_home is not None:
         os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home.resolve()))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The demo prints its own progress; every run is still recorded in Prefect's API.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 if __name__ == "__main__":

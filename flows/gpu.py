@@ -30,9 +30,12 @@ _task_options: dict[str, Any] = {
     "retry_delay_seconds": exponential_backoff(backoff_factor=_settings.task_retry_delay_s),
     "retry_jitter_factor": 0.5,
     "retry_condition_fn": _retry_on_transient,
-    "timeout_seconds": _settings.gpu_task_timeout_s,
     "persist_result": False,
 }
+if _settings.task_runner == "dask":
+    # A timeout can stop a task in a Dask worker process; a thread cannot be interrupted, so on the
+    # thread runner the bound comes from the generators themselves (HTTP timeouts, poll deadlines).
+    _task_options["timeout_seconds"] = _settings.gpu_task_timeout_s
 
 
 @task(name="generate-concept-images", tags=["gpu"], **_task_options)
