@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import io
 import json
+import signal
 import threading
 import time
 import uuid
@@ -454,6 +455,12 @@ def run_demo(
             console.print(f"dashboard  {report.api_url}/dashboard")
             console.print(f"admin key  [bold]{report.admin_key}[/bold]")
             console.print("Ctrl-C to stop.")
+
+            def interrupt(signum: int, _frame: object) -> None:
+                raise KeyboardInterrupt(signal.Signals(signum).name)
+
+            signal.signal(signal.SIGINT, interrupt)
+            signal.signal(signal.SIGTERM, interrupt)
             try:
                 while api.thread.is_alive():
                     time.sleep(0.5)

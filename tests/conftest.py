@@ -151,3 +151,11 @@ def s3_bucket(moto_endpoint: str) -> str:
     name = f"mk3d-{uuid.uuid4().hex[:10]}"
     boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(Bucket=name)
     return name
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Prefect's temporary API server logs its shutdown at interpreter exit, after pytest has closed
+    the captured streams; without this, logging prints a 'Logging error' traceback for it."""
+    import logging
+
+    logging.raiseExceptions = False
