@@ -19,15 +19,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 import trimesh
 
-from core.enums import PriceUnit, Stage
 from core.errors import InvalidInput
-from core.usage import UsageRecord
 from gpu_tasks.devices import cpu_threads, select_device
 from gpu_tasks.generators.base import ConceptRequest, ConceptResult, ModelRequest, ModelResult, utc_now
 from gpu_tasks.generators.concepts import procedural_concepts
 from gpu_tasks.generators.images import decode_image
 from gpu_tasks.generators.inflation import depth_field, field_to_mesh, prepare_silhouettes
-from gpu_tasks.generators.local import billing_for, concept_usage, synchronize
+from gpu_tasks.generators.local import batch_results, concept_usage, synchronize
 
 if TYPE_CHECKING:
     import torch
@@ -195,25 +193,8 @@ class LearnedGenerator:
         with cpu_threads(self.cpu_threads):
             meshes = self._meshes(reqs, grid)
         synchronize(self.device)
-        share = (time.perf_counter() - t0) / len(reqs)
-        provider, unit = billing_for(self.device)
-        return [
-            ModelResult(
-                mesh=mesh,
-                usage=UsageRecord(
-                    provider=provider,
-                    model=MODEL_NAME,
-                    stage=Stage.MODEL,
-                    unit=unit,
-                    units=share,
-                    gpu_seconds=share if unit is PriceUnit.GPU_SECOND else 0.0,
-                    run_seconds=share,
-                    started_at=started_at,
-                    device=str(self.device),
-                ),
-            )
-            for mesh in meshes
-        ]
+        elapsed = time.perf_counter() - t0
+        return batch_results(meshes, model=MODEL_NAME, device=self.device, started_at=started_at, seconds=elapsed)
 
     def _meshes(self, reqs: list[ModelRequest], grid: int) -> list[trimesh.Trimesh]:
         import torch

@@ -55,6 +55,31 @@ def billing_for(device: torch.device) -> tuple[str, PriceUnit]:
     return "local", PriceUnit.CPU_SECOND
 
 
+def batch_results(
+    meshes: list[trimesh.Trimesh], *, model: str, device: torch.device, started_at: datetime, seconds: float
+) -> list[ModelResult]:
+    """One result per mesh of a batch, each billed an equal share of the batch's compute time."""
+    share = seconds / max(len(meshes), 1)
+    provider, unit = billing_for(device)
+    return [
+        ModelResult(
+            mesh=mesh,
+            usage=UsageRecord(
+                provider=provider,
+                model=model,
+                stage=Stage.MODEL,
+                unit=unit,
+                units=share,
+                gpu_seconds=share if unit is PriceUnit.GPU_SECOND else 0.0,
+                run_seconds=share,
+                started_at=started_at,
+                device=str(device),
+            ),
+        )
+        for mesh in meshes
+    ]
+
+
 def concept_usage(started_at_wall: float, started_at: datetime) -> UsageRecord:
     """Usage of a procedural concept call (always CPU: numpy drawing)."""
     seconds = time.perf_counter() - started_at_wall
@@ -167,22 +192,7 @@ class LocalGenerator:
             meshes = self.meshes_from_images(images, grid)
         synchronize(self.device)
         share = (time.perf_counter() - t0) / len(reqs)
-        provider, unit = billing_for(self.device)
         logger.info("local generator: %d meshes at grid %d on %s, %.3f s each", len(reqs), grid, self.device, share)
-        return [
-            ModelResult(
-                mesh=mesh,
-                usage=UsageRecord(
-                    provider=provider,
-                    model=MODEL_NAME,
-                    stage=Stage.MODEL,
-                    unit=unit,
-                    units=share,
-                    gpu_seconds=share if unit is PriceUnit.GPU_SECOND else 0.0,
-                    run_seconds=share,
-                    started_at=started_at,
-                    device=str(self.device),
-                ),
-            )
-            for mesh in meshes
-        ]
+        return batch_results(
+            meshes, model=MODEL_NAME, device=self.device, started_at=started_at, seconds=share * len(reqs)
+        )
