@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 
 from core.enums import LedgerKind, Plan, Role
 from core.settings import Settings
+from flows.launch import InProcessLauncher
 
 DEMO_PROMPTS = (
     ("a ceramic teapot with a curled spout", "realistic"),
@@ -134,9 +135,19 @@ def _demo_user(settings: Settings) -> tuple[uuid.UUID, str]:
         stores.dispose()
 
 
-def _wait_for(client: httpx.Client, asset_id: str, targets: set[str], progress: Progress, task: Any) -> dict[str, Any]:
+def _wait_for(
+    client: httpx.Client,
+    launcher: InProcessLauncher,
+    asset_id: str,
+    targets: set[str],
+    progress: Progress,
+    task: Any,
+) -> dict[str, Any]:
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
+        for handle, error in launcher.failures():
+            if handle.parameters.get("asset_id") == asset_id:
+                raise RuntimeError(f"the {handle.flow} run for {asset_id} failed: {error!r}") from error
         body: dict[str, Any] = client.get(f"/v1/assets/{asset_id}").raise_for_status().json()
         progress.update(task, completed=body.get("progress") or 0, status=body["status"])
         if body["status"] in targets:
@@ -147,7 +158,7 @@ def _wait_for(client: httpx.Client, asset_id: str, targets: set[str], progress: 
     raise TimeoutError(f"generation {asset_id} did not finish in time")
 
 
-def _generate(client: httpx.Client, console: Console, report: DemoReport) -> None:
+def _generate(client: httpx.Client, launcher: InProcessLauncher, console: Console, report: DemoReport) -> None:
     jobs: list[tuple[str, str]] = []
     for prompt, style in DEMO_PROMPTS:
         r = client.post(
@@ -170,10 +181,10 @@ def _generate(client: httpx.Client, console: Console, report: DemoReport) -> Non
     with Progress(*columns, console=console) as progress:
         tasks = {aid: progress.add_task(label[:40], total=100, status="PENDING_CONCEPTS") for aid, label in jobs}
         for aid, _ in jobs:
-            _wait_for(client, aid, {"CONCEPTS_GENERATED"}, progress, tasks[aid])
+            _wait_for(client, launcher, aid, {"CONCEPTS_GENERATED"}, progress, tasks[aid])
             client.post(f"/v1/assets/{aid}/model", json={"concept": 0}).raise_for_status()
         for aid, _ in jobs:
-            _wait_for(client, aid, {"COMPLETED"}, progress, tasks[aid])
+            _wait_for(client, launcher, aid, {"COMPLETED"}, progress, tasks[aid])
     report.asset_ids = [aid for aid, _ in jobs]
 
 
@@ -369,7 +380,6 @@ def run_demo(
     """Run the demo; with ``serve`` keep the API and dashboard up until Ctrl-C."""
     from api.main import create_app
     from cli.main import _run_init
-    from flows.launch import InProcessLauncher
     from flows.runtime import reset_runtime
     from warehouse.context import Stores
     from warehouse.models import User
@@ -423,7 +433,7 @@ def run_demo(
             total,
             "generating 3 models from prompts and 1 from an uploaded image (local generator, Prefect flows)",
         )
-        _generate(client, console, report)
+        _generate(client, launcher, console, report)
         report.timings["generate"] = time.perf_counter() - t
 
         t = time.perf_counter()

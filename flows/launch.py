@@ -69,6 +69,10 @@ class InProcessLauncher:
         self._lock = threading.Lock()
         self._by_key: dict[str, LaunchHandle] = {}
         self._handles: list[LaunchHandle] = []
+        # The first run of each flow runs alone: Prefect and pydantic build schemas and clients lazily
+        # on first use, and CPython 3.11's parser is not safe when several threads do that at once.
+        self._warm_lock = threading.Lock()
+        self._warm: set[str] = set()
 
     def launch(self, flow: str, parameters: Mapping[str, Any], *, idempotency_key: str | None = None) -> LaunchHandle:
         fn = load_flow(flow)
@@ -77,11 +81,22 @@ class InProcessLauncher:
             if idempotency_key is not None and idempotency_key in self._by_key:
                 return self._by_key[idempotency_key]
             handle = LaunchHandle(flow=flow, parameters=params)
-            handle.future = self._pool.submit(self._run, fn, flow, params)
+            handle.future = self._pool.submit(self._run_first_alone, fn, flow, params)
             if idempotency_key is not None:
                 self._by_key[idempotency_key] = handle
             self._handles.append(handle)
         return handle
+
+    def _run_first_alone(self, fn: Any, flow: str, params: dict[str, Any]) -> Any:
+        if flow in self._warm:
+            return self._run(fn, flow, params)
+        with self._warm_lock:
+            if flow not in self._warm:
+                try:
+                    return self._run(fn, flow, params)
+                finally:
+                    self._warm.add(flow)
+        return self._run(fn, flow, params)
 
     @staticmethod
     def _run(fn: Any, flow: str, params: dict[str, Any]) -> Any:
@@ -94,6 +109,18 @@ class InProcessLauncher:
         except Exception:
             log.exception("flow %s failed with parameters %s", flow, params)
             raise
+
+    def failures(self) -> list[tuple[LaunchHandle, BaseException]]:
+        """Runs started so far that ended with an error, with the error."""
+        with self._lock:
+            done = [h for h in self._handles if h.future is not None and h.future.done()]
+        out = []
+        for h in done:
+            assert h.future is not None
+            error = h.future.exception()
+            if error is not None:
+                out.append((h, error))
+        return out
 
     def drain(self, timeout: float | None = None) -> None:
         """Wait for every run started so far (the demo and tests use this)."""
