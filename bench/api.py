@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +63,8 @@ def build(root: Path, users: int, months: int) -> dict[str, str]:
     """Seed the operational DB, build and publish the marts, create an admin key."""
     from core.enums import Role
     from warehouse.analytics.extract import RAW_TABLES, ensure_tables, extract
-    from warehouse.analytics.marts import MART_NAMES, build_mart, day_window
+    from warehouse.analytics.marts import build_range, day_window
     from warehouse.analytics.store import DuckDBStore
-    from warehouse.analytics.tables import spec
     from warehouse.api_keys import create_api_key
     from warehouse.db import make_engine, make_session_factory, transaction
     from warehouse.migrate import upgrade
@@ -80,14 +79,9 @@ def build(root: Path, users: int, months: int) -> dict[str, str]:
     ensure_tables(store, RAW_TABLES)
     first = (END - timedelta(days=31 * (months + 1))).date()
     days = day_window(first, END.date() + timedelta(days=1))
-    months_w = day_window(first.replace(day=1), date(2026, 4, 1))
     for raw in RAW_TABLES:
         extract(engine, store, raw, days)
-    for mart in ["ai_cost_daily", "revenue_daily"] + [
-        m for m in MART_NAMES if m not in ("ai_cost_daily", "revenue_daily")
-    ]:
-        p = spec(mart).partition
-        build_mart(store, mart, days if p == "daily" else months_w if p == "monthly" else None, now=END)
+    build_range(store, first, END.date() + timedelta(days=1), now=END)
     publish_snapshot(store, var_dir=root, now=END)
     store.close()
     with transaction(make_session_factory(engine)) as s:

@@ -32,7 +32,7 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from warehouse.analytics.extract import RAW_TABLES, ensure_tables, replace_raw
-from warehouse.analytics.marts import MART_NAMES, add_months, build_mart, day_window
+from warehouse.analytics.marts import BUILD_ORDER, add_months, build_mart, build_range, day_window
 from warehouse.analytics.store import DuckDBStore, PostgresStore, psycopg_conninfo
 from warehouse.analytics.tables import spec
 
@@ -49,7 +49,6 @@ PROVIDERS = [
 ]
 STAGES = np.array(["concepts", "model", "rescale", "thumbnail"])
 STATUSES = np.array(["succeeded", "failed", "timed_out", "cancelled"])
-ORDER = ["ai_cost_daily", "revenue_daily"] + [m for m in MART_NAMES if m not in ("ai_cost_daily", "revenue_daily")]
 
 
 def emit(case: str, value: float, unit: str = "s", baseline: float | None = None, ratio: float | None = None) -> None:
@@ -142,6 +141,7 @@ def make_facts(
             "cost_source": np.full(n_calls, "inferred"),
             "asset_mode": a_mode[c_asset],
             "asset_skip_concept": a_skip[c_asset],
+            "asset_created_at": a_created[c_asset],
             "created_at": a_created[c_asset] + (rng.random(n_calls) * 600e6).astype("timedelta64[us]"),
         },
     )
@@ -317,24 +317,16 @@ def make_state(n_users: int, start: datetime, seed: int, days: int = DAYS) -> di
     return {"raw_users": users, "raw_stripe_invoice_lines": lines, "raw_credit_packs": packs, **empty}
 
 
-def build_all(store: Any, first: date, last: date, now: datetime) -> None:
-    days = day_window(first, last)
-    months = day_window(first.replace(day=1), add_months(last - timedelta(days=1), 1))
-    for mart in ORDER:
-        p = spec(mart).partition
-        build_mart(store, mart, days if p == "daily" else months if p == "monthly" else None, now=now)
-
-
 def build_day(store: Any, day: date, now: datetime, *, partitioned: bool) -> None:
-    """Rebuild one day's partitioned marts (and its month's MRR), or else the unpartitioned marts."""
+    """Rebuild one day's partitioned tables (and its month's), or else the unpartitioned marts."""
     window = day_window(day, day + timedelta(days=1))
     month = day_window(day.replace(day=1), add_months(day, 1))
-    for mart in ORDER:
-        p = spec(mart).partition
+    for name in BUILD_ORDER:
+        p = spec(name).partition
         if partitioned and p != "none":
-            build_mart(store, mart, window if p == "daily" else month, now=now)
+            build_mart(store, name, window if p == "daily" else month, now=now)
         elif not partitioned and p == "none":
-            build_mart(store, mart, None, now=now)
+            build_mart(store, name, None, now=now)
 
 
 def pandas_two_marts(calls: Any, assets: Any) -> None:
@@ -386,14 +378,17 @@ def run_size(n: int, backend: str, tmp: Path, pg_url: str | None, results: dict[
     try:
         ensure_tables(store, RAW_TABLES)
         t = time.perf_counter()
-        for name, data in {**facts, **state}.items():
-            store.load_arrow(name, data)
+        history = day_window(start.date(), END)
+        for name, data in facts.items():
+            replace_raw(store, name, data, history)  # one backfill of the whole range, as Dagster runs it
+        for name, data in state.items():
+            replace_raw(store, name, data, None)
         if isinstance(store, PostgresStore):
             store.execute("ANALYZE")  # planner statistics after a bulk load, as autovacuum would
         load_s = time.perf_counter() - t
         emit(f"{backend}_load_raw_{label}", load_s)
         t = time.perf_counter()
-        build_all(store, start.date(), END, now)
+        build_range(store, start.date(), END, now=now)
         full_s = time.perf_counter() - t
         if isinstance(store, PostgresStore):
             store.execute("ANALYZE")

@@ -56,11 +56,18 @@ def daily_facts_hourly(context: ScheduleEvaluationContext) -> list[dg.RunRequest
 
 
 @dg.schedule(name="monthly_mrr_hourly", job=monthly_job, cron_schedule="10 * * * *", execution_timezone="UTC")
-def monthly_mrr_hourly(context: ScheduleEvaluationContext) -> dg.RunRequest:
-    """This month's MRR partition (measured as of now until the month ends)."""
+def monthly_mrr_hourly(context: ScheduleEvaluationContext) -> list[dg.RunRequest]:
+    """This month's MRR (measured as of now until the month ends), and last month's, closed at its end.
+
+    Last month is rebuilt too so that the hour between its last run and its end is counted and
+    late invoice changes reach it; it costs one month's invoice lines.
+    """
     t = _scheduled(context)
-    key = t.date().replace(day=1).isoformat()
-    return dg.RunRequest(run_key=f"{key}@{t:%Y%m%dT%H}", partition_key=key)
+    this = t.date().replace(day=1)
+    last = (this - timedelta(days=1)).replace(day=1)
+    first = datetime.fromisoformat(START_DATE).date()
+    months = [m for m in (last, this) if m >= first]
+    return [dg.RunRequest(run_key=f"{m.isoformat()}@{t:%Y%m%dT%H}", partition_key=m.isoformat()) for m in months]
 
 
 @dg.sensor(

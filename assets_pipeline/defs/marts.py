@@ -1,9 +1,12 @@
-"""Marts (admin stats, AI costs, revenue) with their checks declared next to them.
+"""Core tables and marts (admin stats, AI costs, revenue) with their checks declared next to them.
 
-Each mart is a thin adapter: it runs the mart's SQL (``warehouse/analytics/sql/<mart>.sql``) for
-its partition window, then evaluates its checks in the same step: GX Core expectations (unique
-key, not null, accepted values, rows = days of the spine) and the SQL reconciliations that
-belong to it. All checks that guard numbers are blocking: a failure stops what comes after.
+Core tables (group ``core``) carry history forward partition by partition (credit grants with
+their FIFO positions, valued consumptions, customer MRR by month) so the marts above them read one
+partition, not the raw history. Each is a thin adapter: it runs the table's SQL
+(``warehouse/analytics/sql/<name>.sql``) for its partition window, then evaluates its checks in
+the same step: GX Core expectations (unique key, not null, accepted values, rows = days of the
+spine) and the SQL reconciliations that belong to it. All checks that guard numbers are
+blocking: a failure stops what comes after.
 """
 
 from collections.abc import Callable
@@ -20,7 +23,7 @@ from warehouse.analytics import checks
 from warehouse.analytics.extract import Window
 from warehouse.analytics.marts import MART_DEPS, build_mart
 from warehouse.analytics.store import AnalyticsStore, ident
-from warehouse.analytics.tables import MARTS, TableSpec
+from warehouse.analytics.tables import BUILT, TableSpec
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,16 @@ RECONCILIATIONS: dict[str, list[Reconciliation]] = {
     ],
 }
 
+_EARLIER = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+
 EXTRA_DEPS: dict[str, list[dg.AssetDep]] = {
     "active_users": [
         dg.AssetDep("raw_credit_ledger", partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-29))
     ],
+    # a grant's FIFO position continues the user's grants of the days before
+    "core_credit_grants": [dg.AssetDep("core_credit_grants", partition_mapping=_EARLIER)],
+    # movements compare each month with the month before
+    "mrr_monthly": [dg.AssetDep("core_customer_mrr", partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1))],
 }
 
 
@@ -162,7 +171,7 @@ def _mart_asset(table: TableSpec) -> dg.AssetsDefinition:
     return _mart
 
 
-mart_assets: list[dg.AssetsDefinition] = [_mart_asset(t) for t in MARTS]
-DAILY_MARTS: list[str] = [t.name for t in MARTS if t.partition == "daily"]
-MONTHLY_MARTS: list[str] = [t.name for t in MARTS if t.partition == "monthly"]
-STATE_MARTS: list[str] = [t.name for t in MARTS if t.partition == "none"]
+mart_assets: list[dg.AssetsDefinition] = [_mart_asset(t) for t in BUILT]
+DAILY_MARTS: list[str] = [t.name for t in BUILT if t.partition == "daily"]
+MONTHLY_MARTS: list[str] = [t.name for t in BUILT if t.partition == "monthly"]
+STATE_MARTS: list[str] = [t.name for t in BUILT if t.partition == "none"]

@@ -189,8 +189,7 @@ def seed_operational_db(root: Path, *, users: int = 60, months: int = 3, seed: i
 def publish_from(op_url: str, store: Any, var_dir: Path, *, months: int = 3) -> None:
     """Extract the operational data into ``store``, build every mart and publish a snapshot."""
     from warehouse.analytics.extract import RAW_TABLES, ensure_tables, extract
-    from warehouse.analytics.marts import MART_NAMES, build_mart, day_window
-    from warehouse.analytics.tables import spec
+    from warehouse.analytics.marts import build_range, day_window
     from warehouse.db import make_engine
     from warehouse.snapshot import publish_snapshot
 
@@ -198,13 +197,9 @@ def publish_from(op_url: str, store: Any, var_dir: Path, *, months: int = 3) -> 
     ensure_tables(store, RAW_TABLES)
     first = date(SEED_END.year, SEED_END.month, 1) - timedelta(days=31 * months + 31)
     days = day_window(first, SEED_END.date() + timedelta(days=1))
-    months_w = day_window(first.replace(day=1), date(2026, 4, 1))
     for raw in RAW_TABLES:
         extract(engine, store, raw, days)
-    order = ["ai_cost_daily", "revenue_daily"] + [m for m in MART_NAMES if m not in ("ai_cost_daily", "revenue_daily")]
-    for mart in order:
-        p = spec(mart).partition
-        build_mart(store, mart, days if p == "daily" else months_w if p == "monthly" else None, now=SEED_END)
+    build_range(store, first, SEED_END.date() + timedelta(days=1), now=SEED_END)
     publish_snapshot(store, var_dir=var_dir, now=SEED_END)
     engine.dispose()
 

@@ -9,22 +9,23 @@ import dagster as dg
 from assets_pipeline.definitions import defs, make_definitions
 from assets_pipeline.resources import DuckDBAnalytics, OperationalDatabase, PostgresAnalytics, make_resources
 from core.settings import Settings
-from warehouse.analytics.tables import MARTS, RAW
+from warehouse.analytics.tables import BUILT, CORE, MARTS, RAW
 
 
 def test_definitions_load_with_every_asset_and_check() -> None:
     specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
-    assert set(specs) == {t.name for t in RAW + MARTS} | {"analytics_snapshot"}
+    assert {t.name for t in RAW + CORE + MARTS} | {"analytics_snapshot"} <= set(specs)
     groups = {s.group_name for s in specs.values()}
-    assert {"raw", "admin_stats", "ai_costs", "revenue", "publication"} <= groups
-    for t in MARTS:
+    assert {"raw", "core", "admin_stats", "ai_costs", "revenue", "publication"} <= groups
+    assert {t.group for t in CORE} == {"core"}
+    for t in BUILT:
         assert specs[t.name].group_name == t.group
         assert specs[t.name].description
     checks = {k.to_user_string() for k in defs.resolve_asset_graph().asset_check_keys}
     assert "revenue_daily:revenue_net_reconciles" in checks
     assert "mrr_monthly:mrr_movement_identity" in checks
     assert "admin_overview:ledger_balances" in checks
-    assert all(f"{t.name}:expectations" in checks for t in MARTS)
+    assert all(f"{t.name}:expectations" in checks for t in BUILT)
     for job in ("raw_state", "daily_facts", "monthly_mrr", "publish", "revenue_daily_refresh", "revenue_state_refresh"):
         defs.resolve_job_def(job)
 
@@ -36,6 +37,18 @@ def test_resources_chosen_by_settings(tmp_path) -> None:
     pg = make_resources(Settings(var_dir=tmp_path, analytics_url="postgresql+psycopg://postgres@127.0.0.1/x"))
     assert isinstance(pg["analytics"], PostgresAnalytics)
     make_definitions(Settings(var_dir=tmp_path))
+
+
+def test_core_tables_feed_the_marts_that_need_history() -> None:
+    graph = defs.resolve_asset_graph()
+
+    def parents(name: str) -> set[str]:
+        return {k.to_user_string() for k in graph.get(dg.AssetKey(name)).parent_keys}
+
+    assert {"core_credit_grants", "core_credit_consumption"} <= parents("unit_economics")
+    assert "raw_credit_ledger" not in parents("unit_economics")
+    assert parents("mrr_monthly") == {"core_customer_mrr"}
+    assert "core_credit_grants" in parents("core_credit_grants")  # reads its own earlier partitions
 
 
 def test_hourly_schedule_requests_today_and_yesterday() -> None:
@@ -50,7 +63,7 @@ def test_hourly_schedule_requests_today_and_yesterday() -> None:
             repository_def=defs.get_repository_def(), scheduled_execution_time=datetime(2026, 3, 15, 10, 10, tzinfo=UTC)
         )
     )
-    assert [r.partition_key for r in monthly.run_requests or []] == ["2026-03-01"]
+    assert [r.partition_key for r in monthly.run_requests or []] == ["2026-02-01", "2026-03-01"]
 
 
 def test_stripe_sensor_runs_revenue_once_per_batch(pipeline_settings) -> None:

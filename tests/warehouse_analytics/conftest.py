@@ -86,13 +86,9 @@ def seeded_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 def build_all(engine: Engine, store: DuckDBStore | PostgresStore) -> None:
     """Extract everything and build every mart for the whole seeded period."""
     from warehouse.analytics.extract import extract
-    from warehouse.analytics.marts import MART_NAMES, build_mart, day_window
+    from warehouse.analytics.marts import build_range, day_window
 
     days = day_window(date(2025, 12, 1), SEED_END.date() + timedelta(days=1))
-    months = day_window(date(2025, 12, 1), date(2026, 4, 1))
     for raw in RAW_TABLES:
         extract(engine, store, raw, days)
-    order = ["ai_cost_daily", "revenue_daily"] + [m for m in MART_NAMES if m not in ("ai_cost_daily", "revenue_daily")]
-    for mart in order:
-        p = spec(mart).partition
-        build_mart(store, mart, days if p == "daily" else months if p == "monthly" else None, now=SEED_END)
+    build_range(store, date(2025, 12, 1), SEED_END.date() + timedelta(days=1), now=SEED_END)

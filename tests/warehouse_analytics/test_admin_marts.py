@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests.warehouse_analytics.conftest import load
-from warehouse.analytics.marts import build_mart, day_window
+from warehouse.analytics.marts import build_mart, build_with_upstream, day_window
 
 T0 = datetime(2026, 4, 1, 9, tzinfo=UTC)
 
@@ -279,7 +279,7 @@ def test_unit_economics_values_consumption_first_in_first_out(store) -> None:
             }
         ],
     )
-    build_mart(store, "unit_economics", day_window(date(2026, 4, 1), date(2026, 4, 4)))
+    build_with_upstream(store, "unit_economics", day_window(date(2026, 4, 1), date(2026, 4, 4)))
     d0, d1, d2 = store.query("SELECT * FROM unit_economics ORDER BY day")
     assert (d0["paid_credits_granted"], d0["pack_sales_cents"], d0["credit_value_cents"]) == (100, 1000, 10.0)
     assert (d0["credits_consumed"], d0["consumed_value_cents"]) == (3, 0)
@@ -291,6 +291,6 @@ def test_unit_economics_values_consumption_first_in_first_out(store) -> None:
     assert d1["margin_pct"] == pytest.approx(1 - 300_000_000 / 200_000_000)
     assert (d2["credits_consumed"], d2["consumed_value_cents"]) == (9, 90)
     for day in (date(2026, 4, 1), date(2026, 4, 2), date(2026, 4, 3)):  # one partition at a time: same answer
-        build_mart(store, "unit_economics", day_window(day, day + timedelta(days=1)))
+        build_with_upstream(store, "unit_economics", day_window(day, day + timedelta(days=1)))
     again = [r["consumed_value_cents"] for r in store.query("SELECT * FROM unit_economics ORDER BY day")]
     assert again == [0, 20, 90]

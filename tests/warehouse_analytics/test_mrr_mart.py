@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from tests.warehouse_analytics.conftest import load
 from warehouse.analytics import checks
-from warehouse.analytics.marts import build_mart, day_window
+from warehouse.analytics.marts import build_with_upstream, day_window
 
 
 def _t(m: int, d: int, y: int = 2026) -> datetime:
@@ -74,7 +74,7 @@ def _fixture(store) -> None:
 
 def test_march_movements(store) -> None:
     _fixture(store)
-    build_mart(store, "mrr_monthly", day_window(date(2026, 1, 1), date(2026, 4, 1)), now=_t(5, 1))
+    build_with_upstream(store, "mrr_monthly", day_window(date(2026, 1, 1), date(2026, 4, 1)), now=_t(5, 1))
     rows = {r["month"]: r for r in store.query("SELECT * FROM mrr_monthly ORDER BY month")}
     feb, mar = rows[date(2026, 2, 1)], rows[date(2026, 3, 1)]
     assert feb["mrr_end_cents"] == 900 + 9900 + 2900 + 1000
@@ -106,14 +106,14 @@ def test_weekly_and_multi_month_intervals_normalise(store) -> None:
             _line(2, "cus_q", _t(3, 1), _t(6, 1), 9000, interval="month", interval_count=3),
         ],
     )
-    build_mart(store, "mrr_monthly", day_window(date(2026, 3, 1), date(2026, 4, 1)), now=_t(5, 1))
+    build_with_upstream(store, "mrr_monthly", day_window(date(2026, 3, 1), date(2026, 4, 1)), now=_t(5, 1))
     (mar,) = store.query("SELECT * FROM mrr_monthly")
     assert mar["mrr_end_cents"] == 1200 * 52 // 12 // 2 + 3000  # 2600 + 3000
 
 
 def test_identity_check_catches_a_broken_month(store) -> None:
     _fixture(store)
-    build_mart(store, "mrr_monthly", day_window(date(2026, 1, 1), date(2026, 4, 1)), now=_t(5, 1))
+    build_with_upstream(store, "mrr_monthly", day_window(date(2026, 1, 1), date(2026, 4, 1)), now=_t(5, 1))
     store.execute("UPDATE mrr_monthly SET churn_cents = churn_cents + 1 WHERE month = :m", {"m": date(2026, 3, 1)})
     outcome = checks.mrr_identity(store)
     assert not outcome.passed

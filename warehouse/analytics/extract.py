@@ -120,7 +120,7 @@ def _sel_files() -> Select[Any]:
 
 
 def _sel_calls() -> Select[Any]:
-    # The asset's mode and skip-concept flag are copied onto each call here (an indexed lookup per
+    # The asset's mode, skip-concept flag and creation time are copied onto each call here (an indexed lookup per
     # new call), so the activity mart never joins a day's calls to the whole history of assets.
     p, a = ProviderCall.__table__.c, Asset.__table__.c
     return select(
@@ -140,6 +140,7 @@ def _sel_calls() -> Select[Any]:
         p.cost_source,
         a.mode,
         a.skip_concept,
+        a.created_at.label("asset_created_at"),
         p.created_at,
     ).join_from(ProviderCall.__table__, Asset.__table__, p.asset_id == a.id, isouter=True)
 
@@ -424,9 +425,16 @@ def is_windowed(name: str) -> bool:
 
 
 def replace_raw(store: AnalyticsStore, name: str, data: pa.Table, window: Window | None) -> int:
-    """Replace ``window`` of raw table ``name`` (or all of it) with ``data``, in one transaction."""
+    """Replace ``window`` of raw table ``name`` (or all of it) with ``data``, in one transaction.
+
+    A fact table's rows are written in the order of its partition column, so the table stays
+    clustered by time however a range was loaded: DuckDB's zone maps then skip every row group
+    outside a window, and a new day's build reads that day and not the history.
+    """
     table = spec(name)
     create_table(store, table)
+    if table.partition != "none" and table.partition_column and data.num_rows > 1:
+        data = data.sort_by(table.partition_column)
     with store.transaction():
         if window is not None and table.partition_column:
             col = ident(table.partition_column)

@@ -1,29 +1,38 @@
 """Build marts: run each mart's SQL file for a window and replace exactly that window.
 
 A daily mart's window is a range of whole UTC days (one partition, or a backfill range in one
-statement); a monthly mart's a range of whole months; other marts are rebuilt whole. The SQL
-files are named after their marts and take the parameters ``:start``/``:end`` (UTC instants),
-``:start_day``/``:end_day`` (dates) and ``:now``.
+statement); a monthly mart's a range of whole months; other marts are rebuilt whole. Core tables
+(group ``core``) are built the same way, before the marts that read them. The SQL files are named
+after their tables and take the parameters ``:start``/``:end`` (UTC instants),
+``:start_day``/``:end_day`` (dates) and ``:now``. Two optional companions:
+``<name>.params.sql``, a one-row query run first whose columns become more parameters, and
+``<name>.delete.sql``, which replaces the default delete of the window's partitions (for a table
+whose window also refreshes rows of earlier partitions).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from graphlib import TopologicalSorter
 from importlib import resources
 from typing import Any
 
 from warehouse.analytics.extract import Window, create_table
 from warehouse.analytics.store import AnalyticsStore, ident
-from warehouse.analytics.tables import MARTS, spec
+from warehouse.analytics.tables import BUILT, MARTS, spec
 
 log = logging.getLogger(__name__)
 
 MART_NAMES: tuple[str, ...] = tuple(t.name for t in MARTS)
 
-#: Tables each mart reads (the Dagster asset graph follows this).
+#: Tables each core table and mart reads (the Dagster asset graph follows this).
 MART_DEPS: dict[str, tuple[str, ...]] = {
+    "core_credit_grants": ("raw_credit_ledger", "raw_orders", "raw_order_items", "raw_stripe_invoice_lines"),
+    "core_credit_consumption": ("raw_credit_ledger", "core_credit_grants"),
+    "core_customer_mrr": ("raw_stripe_invoice_lines", "raw_stripe_subscriptions"),
     # admin_overview also carries the ledger and paid-grant reconciliations, hence the ledger and orders.
     "admin_overview": (
         "raw_users",
@@ -46,24 +55,29 @@ MART_DEPS: dict[str, tuple[str, ...]] = {
     "storage_usage": ("raw_asset_files",),
     "ai_cost_daily": ("raw_provider_calls",),
     "cost_per_generation": ("raw_assets", "raw_provider_calls"),
-    "unit_economics": (
-        "raw_credit_ledger",
-        "raw_orders",
-        "raw_order_items",
-        "raw_stripe_invoice_lines",
-        "raw_provider_calls",
-        "raw_assets",
-    ),
+    "unit_economics": ("core_credit_grants", "core_credit_consumption", "raw_provider_calls", "raw_assets"),
     "revenue_daily": ("raw_stripe_balance_transactions", "raw_stripe_charges"),
-    "mrr_monthly": ("raw_stripe_invoice_lines", "raw_stripe_subscriptions"),
+    "mrr_monthly": ("core_customer_mrr",),
     "payout_reconciliation": ("raw_stripe_payouts", "raw_stripe_balance_transactions"),
 }
 
+BUILT_NAMES: frozenset[str] = frozenset(t.name for t in BUILT)
+
+#: Core tables and marts in an order that builds every table after the tables it reads.
+BUILD_ORDER: tuple[str, ...] = tuple(
+    n
+    for n in TopologicalSorter(
+        {m: [d for d in deps if d in BUILT_NAMES] for m, deps in MART_DEPS.items()}
+    ).static_order()
+    if n in BUILT_NAMES
+)
+
 
 @cache
-def mart_sql(name: str) -> str:
-    """The SQL of mart ``name`` (``warehouse/analytics/sql/<name>.sql``)."""
-    return resources.files("warehouse.analytics").joinpath(f"sql/{ident(name)}.sql").read_text(encoding="utf-8")
+def mart_sql(name: str, part: str = "") -> str | None:
+    """SQL of table ``name``: ``sql/<name>.sql``, or its ``.params``/``.delete`` companion (None if absent)."""
+    path = resources.files("warehouse.analytics").joinpath(f"sql/{ident(name)}{part}.sql")
+    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
 def day_window(start: date, end: date) -> Window:
@@ -92,29 +106,68 @@ def mart_params(window: Window | None, now: datetime) -> dict[str, Any]:
 
 
 def build_mart(store: AnalyticsStore, name: str, window: Window | None = None, *, now: datetime | None = None) -> int:
-    """Rebuild mart ``name`` for ``window`` (a partitioned mart) or whole; return the rows written."""
+    """Rebuild core table or mart ``name`` for ``window`` (partitioned) or whole; return the window's rows."""
     table = spec(name)
     now = now or datetime.now(UTC)
     if table.partition != "none" and window is None:
         raise ValueError(f"{name} is partitioned by {table.partition}; give a window")
     create_table(store, table)
     params = mart_params(window, now)
+    extra = mart_sql(name, ".params")
+    if extra is not None:
+        params.update(store.query(extra, params)[0])
+    body = mart_sql(name)
+    assert body is not None, f"no SQL for {name}"
     cols = ", ".join(ident(c) for c in table.column_names)
+    partitioned = table.partition != "none" and table.partition_column is not None
+    where = (
+        f"{ident(table.partition_column)} >= :start_day AND {ident(table.partition_column)} < :end_day"
+        if partitioned and table.partition_column
+        else "1 = 1"
+    )
     with store.transaction():
-        if table.partition != "none" and table.partition_column:
-            col = ident(table.partition_column)
-            store.execute(
-                f"DELETE FROM {ident(name)} WHERE {col} >= :start_day AND {col} < :end_day",
-                {"start_day": params["start_day"], "end_day": params["end_day"]},
-            )
-        else:
-            store.execute(f"DELETE FROM {ident(name)}")
-        store.execute(f"INSERT INTO {ident(name)} ({cols}) {mart_sql(name)}", params)
-    if table.partition != "none" and table.partition_column:
-        col = ident(table.partition_column)
-        where = f"{col} >= :start_day AND {col} < :end_day"
-    else:
-        where = "1 = 1"
+        store.execute(mart_sql(name, ".delete") or f"DELETE FROM {ident(name)} WHERE {where}", params)
+        store.execute(f"INSERT INTO {ident(name)} ({cols}) {body}", params)
     n = store.query(f"SELECT COUNT(*) AS n FROM {ident(name)} WHERE {where}", params)[0]["n"]
     log.info("built %s (%s rows)", name, n)
     return int(n)
+
+
+def build_range(
+    store: AnalyticsStore, first: date, end: date, *, now: datetime, names: Iterable[str] = BUILD_ORDER
+) -> None:
+    """Build ``names`` (core tables and marts, in build order) for the days ``[first, end)``.
+
+    Daily tables get the whole range in one statement, monthly ones the months it touches,
+    unpartitioned ones are rebuilt whole, as a single-run Dagster backfill does.
+    """
+    days = day_window(first, end)
+    months = day_window(first.replace(day=1), add_months(end - timedelta(days=1), 1))
+    wanted = set(names)
+    for name in BUILD_ORDER:
+        if name in wanted:
+            p = spec(name).partition
+            build_mart(store, name, days if p == "daily" else months if p == "monthly" else None, now=now)
+
+
+def upstream(name: str) -> list[str]:
+    """The core tables and marts that ``name`` reads, directly or not, in build order."""
+    seen: set[str] = set()
+    todo = [d for d in MART_DEPS.get(name, ()) if d in BUILT_NAMES]
+    while todo:
+        dep = todo.pop()
+        if dep not in seen:
+            seen.add(dep)
+            todo += [d for d in MART_DEPS.get(dep, ()) if d in BUILT_NAMES]
+    return [n for n in BUILD_ORDER if n in seen]
+
+
+def build_with_upstream(
+    store: AnalyticsStore, name: str, window: Window | None = None, *, now: datetime | None = None
+) -> int:
+    """Build the tables ``name`` reads (same partitioning, same window) and then ``name``."""
+    partition = spec(name).partition
+    for dep in upstream(name):
+        if spec(dep).partition == partition:
+            build_mart(store, dep, window, now=now)
+    return build_mart(store, name, window, now=now)

@@ -194,6 +194,7 @@ RAW: tuple[TableSpec, ...] = (
             C("cost_source", "VARCHAR", "inferred/reported"),
             C("asset_mode", "VARCHAR", "text/image: the mode of the call's asset, copied at extraction"),
             C("asset_skip_concept", "BOOLEAN", "the call's asset skipped concepts, copied at extraction"),
+            C("asset_created_at", TS, "when the call's asset was created (UTC), copied at extraction"),
             C("created_at", TS, "call start (UTC)"),
         ),
         key=("call_id",),
@@ -446,6 +447,77 @@ RAW: tuple[TableSpec, ...] = (
 # --------------------------------------------------------------------------------------- marts
 _DAY = C("day", "DATE", "calendar day (UTC)")
 _MONTH = C("month", "DATE", "first day of the calendar month (UTC)")
+
+# ---------------------------------------------------------------------------------------- core
+# Conformed, history-carrying tables kept day by day (or month by month), so that a mart needing
+# a user's whole credit history or a customer's whole MRR history reads one small partition and
+# the positions carried in it, never the raw history. Built like marts; not published.
+CORE: tuple[TableSpec, ...] = (
+    TableSpec(
+        "core_credit_grants",
+        "Every credit grant with its first-in-first-out position and the money behind it, by grant day.",
+        "one row per grant (ledger entry adding credits)",
+        (
+            _DAY,
+            C("entry_id", "VARCHAR", "ledger entry UUID"),
+            C("user_id", "VARCHAR", "user UUID"),
+            C("kind", "VARCHAR", "grant_purchase/grant_promo/grant_subscription/adjustment"),
+            C("reference_id", "VARCHAR", "checkout, payment intent, order or invoice the grant names"),
+            C("created_at", TS, "when the grant was written (UTC)"),
+            C("credits", "BIGINT", "credits granted"),
+            C("credits_before", "BIGINT", "credits granted to the user before this grant (its FIFO start)"),
+            C("value_cents", "BIGINT", "money behind the grant: pack sales or paid subscription lines; 0 if free"),
+            C("value_per_credit_cents", "DOUBLE", "value ÷ credits (0 for promotional credits)"),
+        ),
+        key=("entry_id",),
+        partition="daily",
+        partition_column="day",
+        group="core",
+        metrics=("Credit value", "Consumed value (FIFO)"),
+        not_null=("day", "entry_id", "user_id", "kind", "credits", "credits_before", "value_cents"),
+        accepted_values={"kind": ("grant_purchase", "grant_promo", "grant_subscription", "adjustment")},
+    ),
+    TableSpec(
+        "core_credit_consumption",
+        "Every credit consumption (spends, their refunds, negative adjustments) valued first in first out.",
+        "one row per consuming ledger entry",
+        (
+            _DAY,
+            C("entry_id", "VARCHAR", "ledger entry UUID"),
+            C("user_id", "VARCHAR", "user UUID"),
+            C("kind", "VARCHAR", "spend/refund/adjustment"),
+            C("created_at", TS, "when the entry was written (UTC)"),
+            C("credits", "BIGINT", "credits consumed (a refund of a spend is negative)"),
+            C("consumed_before", "BIGINT", "the user's credits consumed before this entry (FIFO position)"),
+            C("value_cents", "DOUBLE", "value of the grant credits consumed, cents (negative for refunds)"),
+        ),
+        key=("entry_id",),
+        partition="daily",
+        partition_column="day",
+        group="core",
+        metrics=("Consumed value (FIFO)",),
+        not_null=("day", "entry_id", "user_id", "kind", "credits", "consumed_before", "value_cents"),
+        accepted_values={"kind": ("spend", "refund", "adjustment")},
+    ),
+    TableSpec(
+        "core_customer_mrr",
+        "Each customer's MRR at the end of each month (or now, for the current month).",
+        "one row per customer and month with MRR > 0",
+        (
+            _MONTH,
+            C("customer_id", "VARCHAR", "Stripe customer id (cus_…)"),
+            C("subscriptions", "BIGINT", "subscriptions contributing"),
+            C("mrr_cents", "BIGINT", "MRR at month end, cents (normalised to a month, after discounts)"),
+        ),
+        key=("month", "customer_id"),
+        partition="monthly",
+        partition_column="month",
+        group="core",
+        metrics=("MRR at month end",),
+        not_null=("month", "customer_id", "mrr_cents"),
+    ),
+)
+
 
 MARTS: tuple[TableSpec, ...] = (
     TableSpec(
@@ -776,7 +848,9 @@ MARTS: tuple[TableSpec, ...] = (
     ),
 )
 
-ALL: tuple[TableSpec, ...] = RAW + MARTS
+ALL: tuple[TableSpec, ...] = RAW + CORE + MARTS
+#: Tables built by SQL from other analytics tables (core, then marts).
+BUILT: tuple[TableSpec, ...] = CORE + MARTS
 BY_NAME: dict[str, TableSpec] = {t.name: t for t in ALL}
 PUBLISHED: tuple[str, ...] = tuple(t.name for t in MARTS)
 

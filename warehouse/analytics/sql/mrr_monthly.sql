@@ -1,10 +1,6 @@
 -- mrr_monthly: METRICS "Subscriptions (MRR, as ChartMogul and dbt_stripe define it)".
---   MRR at month end (for the current month: now): the subscription invoice line (not a proration) whose service period covers
---   the month's end instant, on an invoice that is paid or open (past_due), of a subscription not
---   ended before then; unit_amount x quantity - discounts, normalised to a month (week x 52/12,
---   month / interval_count, year / (12 x interval_count)); a 0-amount (trial) line counts 0. One
---   line per subscription (the latest period) so a plan change never counts twice. A cancellation
---   churns when its paid period ends; refunds never change MRR; tax/one-time lines are excluded.
+--   MRR at month end per customer comes from core_customer_mrr (which implements the definition);
+--   this mart reads the window's months, the month before and each customer's first MRR month.
 --   Movements per customer: new, reactivation, expansion, contraction, churn; identity
 --   end = start + new + reactivation + expansion - contraction - churn holds by construction and
 --   is checked on every build. Grain: month. Partition: monthly (month).
@@ -12,56 +8,11 @@ WITH window_months AS (
     SELECT CAST(s.d AS DATE) AS month
     FROM generate_series(CAST(:start AS TIMESTAMP), CAST(:end AS TIMESTAMP) - INTERVAL '1 month', INTERVAL '1 month') AS s(d)
 ),
-all_months AS (
-    -- month_end: the instant MRR is measured (the month's end, or now for the current month)
-    SELECT
-        CAST(s.d AS DATE) AS month,
-        LEAST(s.d + INTERVAL '1 month', CAST(CAST(:now AS TIMESTAMPTZ) AS TIMESTAMP)) AS month_end
-    FROM generate_series(
-        COALESCE(CAST(date_trunc('month', (SELECT MIN(period_start) FROM raw_stripe_invoice_lines)) AS TIMESTAMP), CAST(:start AS TIMESTAMP)),
-        CAST(:end AS TIMESTAMP) - INTERVAL '1 month',
-        INTERVAL '1 month'
-    ) AS s(d)
-),
-line_mrr AS (
-    SELECT
-        l.*,
-        CASE
-            WHEN l.amount = 0 THEN 0.0
-            WHEN l.interval = 'week' THEN CAST(l.unit_amount * l.quantity - l.discount_amount AS DOUBLE PRECISION) * 52 / 12 / l.interval_count
-            WHEN l.interval = 'month' THEN CAST(l.unit_amount * l.quantity - l.discount_amount AS DOUBLE PRECISION) / l.interval_count
-            WHEN l.interval = 'year' THEN CAST(l.unit_amount * l.quantity - l.discount_amount AS DOUBLE PRECISION) / (12 * l.interval_count)
-            WHEN l.interval = 'day' THEN CAST(l.unit_amount * l.quantity - l.discount_amount AS DOUBLE PRECISION) * 365 / 12 / l.interval_count
-            ELSE 0.0
-        END AS mrr
-    FROM raw_stripe_invoice_lines l
-    WHERE l.line_type = 'subscription' AND NOT l.proration AND l.invoice_status IN ('paid', 'open')
-),
-covering AS (
-    SELECT
-        m.month,
-        l.customer_id,
-        l.mrr,
-        ROW_NUMBER() OVER (
-            PARTITION BY m.month, l.subscription_id ORDER BY l.period_start DESC, l.line_id DESC
-        ) AS rn
-    FROM all_months m
-    JOIN line_mrr l
-        ON l.period_start < m.month_end
-       AND l.period_end >= m.month_end
-    LEFT JOIN raw_stripe_subscriptions s ON s.id = l.subscription_id
-    WHERE s.ended_at IS NULL OR s.ended_at >= m.month_end
-),
 customer_mrr AS (
-    SELECT month, customer_id, CAST(FLOOR(SUM(mrr) + 0.5) AS BIGINT) AS mrr
-    FROM covering
-    WHERE rn = 1
-    GROUP BY month, customer_id
-    HAVING FLOOR(SUM(mrr) + 0.5) > 0
-),
-first_mrr AS (
-    -- the first month a customer had MRR (so reactivation needs no correlated subquery)
-    SELECT customer_id, MIN(month) AS first_month FROM customer_mrr GROUP BY customer_id
+    -- this window's months and the month before it (core_customer_mrr, MRR > 0 only)
+    SELECT month, customer_id, mrr_cents AS mrr
+    FROM core_customer_mrr
+    WHERE month >= CAST(CAST(:start AS TIMESTAMP) - INTERVAL '1 month' AS DATE) AND month < :end_day
 ),
 keys AS (
     SELECT c.month, c.customer_id
@@ -69,6 +20,13 @@ keys AS (
     UNION
     SELECT CAST(c.month + INTERVAL '1 month' AS DATE), c.customer_id
     FROM customer_mrr c JOIN window_months w ON w.month = CAST(c.month + INTERVAL '1 month' AS DATE)
+),
+first_mrr AS (
+    -- the first month each customer of the window had MRR (so reactivation needs no correlated subquery)
+    SELECT customer_id, MIN(month) AS first_month
+    FROM core_customer_mrr
+    WHERE month < :end_day AND customer_id IN (SELECT customer_id FROM keys)
+    GROUP BY customer_id
 ),
 moves AS (
     SELECT

@@ -4,10 +4,16 @@
 --   dispute_reversal); fees = sum(fee) over non-payout rows; net revenue = sum(net) over rows that
 --   are not payouts or transfers; net sales = gross - refunds; non-recurring = gross sales of charges
 --   without an invoice (one-time checkouts). Grain: day (of the balance transaction's created).
--- Partition: daily (day).
+-- Partition: daily (day). A charge's balance transaction is written when it is captured, at most
+-- 30 days after the charge (an extended authorisation), so only the charges of the window and
+-- the 31 days before it are looked up for their invoice.
 WITH spine AS (
     SELECT CAST(s.d AS DATE) AS day
     FROM generate_series(CAST(:start_day AS TIMESTAMP), CAST(:end_day AS TIMESTAMP) - INTERVAL '1 day', INTERVAL '1 day') AS s(d)
+),
+charges AS (
+    SELECT id, invoice_id FROM raw_stripe_charges
+    WHERE created_at >= CAST(:start AS TIMESTAMPTZ) - INTERVAL '31 days' AND created_at < :end
 ),
 bt AS (
     SELECT
@@ -17,7 +23,7 @@ bt AS (
                    'payout_minimum_balance_release') AS is_payout,
         b.type IN ('transfer', 'transfer_cancel', 'transfer_failure', 'transfer_refund') AS is_transfer
     FROM raw_stripe_balance_transactions b
-    LEFT JOIN raw_stripe_charges c ON c.id = b.source_id
+    LEFT JOIN charges c ON c.id = b.source_id
     WHERE b.created_at >= :start AND b.created_at < :end
 ),
 agg AS (

@@ -1,0 +1,71 @@
+-- core_credit_consumption: every consumption of credits (spends, refunds of spends, negative
+-- adjustments) valued first in first out (METRICS "Consumed value"). A user's grants form
+-- consecutive credit intervals [credits_before, credits_before + credits) with a value per
+-- credit (core_credit_grants); a consumption moving the user's consumed total from b to e is
+-- worth V(e) - V(b), V being the cumulative grant value, so a refund (e < b) gives value back.
+-- The position b before the window comes from the ledger's running balance, not its history:
+-- consumed before = granted before - the balance before the user's first entry in the window.
+-- Grain: consuming ledger entry. Partition: daily (day of the entry).
+WITH ledger AS (
+    SELECT
+        e.user_id, e.entry_id, e.kind, e.amount, e.balance_after, e.created_at,
+        CASE WHEN e.kind IN ('spend', 'refund') OR (e.kind = 'adjustment' AND e.amount < 0)
+             THEN -e.amount ELSE 0 END AS consumed
+    FROM raw_credit_ledger e
+    WHERE e.created_at >= :start AND e.created_at < :end
+),
+first_entry AS (
+    SELECT user_id, balance_after - amount AS balance_before,
+           ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY created_at, entry_id) AS rn
+    FROM ledger
+),
+granted_before AS (
+    SELECT g.user_id, SUM(g.credits) AS total
+    FROM core_credit_grants g
+    WHERE g.created_at < :start AND g.user_id IN (SELECT user_id FROM ledger WHERE consumed <> 0)
+    GROUP BY g.user_id
+),
+positions AS (
+    SELECT
+        l.user_id, l.entry_id, l.kind, l.created_at, l.consumed,
+        COALESCE(gb.total, 0) - f.balance_before
+            + SUM(l.consumed) OVER (PARTITION BY l.user_id ORDER BY l.created_at, l.entry_id ROWS UNBOUNDED PRECEDING)
+            AS consumed_after
+    FROM ledger l
+    JOIN first_entry f ON f.user_id = l.user_id AND f.rn = 1
+    LEFT JOIN granted_before gb ON gb.user_id = l.user_id
+),
+consumption AS (
+    SELECT user_id, entry_id, kind, created_at, consumed, consumed_after - consumed AS b, consumed_after AS e
+    FROM positions
+    WHERE consumed <> 0
+),
+grants AS (
+    SELECT g.user_id, g.credits_before AS lo, g.credits, g.value_per_credit_cents
+    FROM core_credit_grants g
+    WHERE g.created_at < :end AND g.value_cents > 0 AND g.user_id IN (SELECT user_id FROM consumption)
+),
+valued AS (
+    SELECT
+        c.entry_id,
+        SUM(
+            g.value_per_credit_cents * (
+                LEAST(GREATEST(c.e - g.lo, 0), g.credits) - LEAST(GREATEST(c.b - g.lo, 0), g.credits)
+            )
+        ) AS cents
+    FROM consumption c
+    JOIN grants g
+        ON g.user_id = c.user_id AND g.lo < GREATEST(c.b, c.e) AND g.lo + g.credits > LEAST(c.b, c.e)
+    GROUP BY c.entry_id
+)
+SELECT
+    CAST(c.created_at AS DATE) AS day,
+    c.entry_id,
+    c.user_id,
+    c.kind,
+    c.created_at,
+    c.consumed AS credits,
+    CAST(c.b AS BIGINT) AS consumed_before,
+    CAST(COALESCE(v.cents, 0.0) AS DOUBLE PRECISION) AS value_cents
+FROM consumption c
+LEFT JOIN valued v ON v.entry_id = c.entry_id
