@@ -62,6 +62,12 @@ def build(
     console.print(table)
     if report.snapshot_version:
         console.print(f"published snapshot [bold]{report.snapshot_version}[/bold]")
+    if report.export_latest:
+        size = f"{report.export_bytes / 1024:,.0f} KiB"
+        # soft_wrap: the pointer's path stays on one line, whole, so it can be copied
+        console.print(
+            f"exported {report.export_tables} tables as Parquet ({size}): {report.export_latest}", soft_wrap=True
+        )
     if not report.success:
         raise typer.Exit(1)
 
