@@ -1,8 +1,9 @@
-"""Build everything in-process (``makeit3d warehouse build``): extracts, marts, checks, publication.
+"""Build everything in-process (``makeit3d warehouse build``): extracts, marts, checks, publication, export.
 
 Dagster runs one partitions definition per run, so a full build is four in-process runs in
 dependency order: latest-state extracts, every daily partition in one single-run backfill, every
-month of MRR likewise, then the unpartitioned marts and the publication of the snapshot.
+month of MRR likewise, then the unpartitioned marts, the publication of the snapshot and its
+Parquet export.
 """
 
 import logging
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 
 from assets_pipeline.definitions import all_assets
 from assets_pipeline.defs.marts import DAILY_MARTS, MONTHLY_MARTS, STATE_MARTS
+from assets_pipeline.defs.publication import PUBLICATION
 from assets_pipeline.defs.raw import DAILY_RAW, STATE_RAW
 from assets_pipeline.partitions import START_DATE
 from assets_pipeline.resources import make_resources
@@ -41,12 +43,20 @@ class CheckLine:
 
 @dataclass
 class BuildReport:
-    """What a build did: the steps that ran, every check result, whether all succeeded."""
+    """What a build did: the steps that ran, every check result, whether all succeeded, what it published."""
 
     steps: list[str] = field(default_factory=list)
     checks: list[CheckLine] = field(default_factory=list)
     success: bool = True
     snapshot_version: str | None = None
+    export_latest: str | None = None  # the pointer of the Parquet export (latest.json)
+    export_tables: int = 0
+    export_bytes: int = 0
+
+
+def _value(metadata: Any, key: str) -> Any:
+    entry = metadata.get(key)
+    return getattr(entry, "value", entry)
 
 
 def _first_day(settings: Settings) -> date:
@@ -103,9 +113,13 @@ def _run(
         )
     for mat in result.get_asset_materialization_events():
         m = mat.materialization
-        if m.asset_key.to_user_string() == "analytics_snapshot":
-            version = m.metadata.get("version")
-            report.snapshot_version = str(getattr(version, "value", version))
+        asset = m.asset_key.to_user_string()
+        if asset == "analytics_snapshot":
+            report.snapshot_version = str(_value(m.metadata, "version"))
+        elif asset == "analytics_parquet_export":
+            report.export_latest = str(_value(m.metadata, "latest"))
+            report.export_tables = len(_value(m.metadata, "tables") or [])
+            report.export_bytes = int(_value(m.metadata, "bytes_written") or 0)
     if not result.success:
         for failure in result.all_events:
             if failure.is_step_failure:
@@ -121,7 +135,7 @@ def build_everything(
     instance: dg.DagsterInstance | None = None,
     log_level: str = "INFO",
 ) -> BuildReport:
-    """Materialise every asset for the days ``[start, end]`` and publish a snapshot if checks pass."""
+    """Materialise every asset for the days ``[start, end]``; publish and export a snapshot if checks pass."""
     resources = make_resources(settings)
     first = start or _first_day(settings)
     last = end or datetime.now(UTC).date()
@@ -134,8 +148,8 @@ def build_everything(
     label = f"monthly MRR {months[RANGE_START]}..{months[RANGE_END]}"
     _run(report, label, MONTHLY_MARTS, resources, instance, months, log_level)
     if report.success:
-        publish = [*STATE_MARTS, "analytics_snapshot"]
-        _run(report, "state marts and publication", publish, resources, instance, log_level=log_level)
+        publish = [*STATE_MARTS, *PUBLICATION]
+        _run(report, "state marts, publication and Parquet export", publish, resources, instance, log_level=log_level)
     else:
         report.steps.append("publication skipped: an earlier step failed")
     return report

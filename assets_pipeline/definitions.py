@@ -6,12 +6,12 @@ import dagster as dg
 
 from assets_pipeline.defs.automation import jobs, schedules, sensors
 from assets_pipeline.defs.marts import mart_assets
-from assets_pipeline.defs.publication import analytics_snapshot
+from assets_pipeline.defs.publication import publication_assets
 from assets_pipeline.defs.raw import raw_assets
 from assets_pipeline.resources import make_resources
 from core.settings import Settings, get_settings
 
-all_assets: list[dg.AssetsDefinition] = [*raw_assets, *mart_assets, analytics_snapshot]
+all_assets: list[dg.AssetsDefinition] = [*raw_assets, *mart_assets, *publication_assets]
 
 
 def make_definitions(settings: Settings) -> dg.Definitions:

@@ -1,4 +1,4 @@
-"""Dagster resources: the operational database (read only) and the analytics store.
+"""Dagster resources: the operational database (read only), the analytics store, the export destination.
 
 Which analytics store runs is chosen once, in the composition root, by a dict lookup on the
 settings (``RESOURCES_BY_BACKEND``); assets only ever see ``AnalyticsStoreResource``.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,14 @@ from sqlalchemy import Engine
 
 from warehouse.analytics.store import AnalyticsStore, DuckDBStore, PostgresStore
 from warehouse.db import make_engine
+from warehouse.snapshot import SnapshotReader
+from warehouse.storage import storage_options
+
+
+@dataclass(frozen=True)
+class _SnapshotLocation:
+    analytics_url: str
+    var_dir: Path
 
 
 class OperationalDatabase(dg.ConfigurableResource):  # type: ignore[type-arg]
@@ -40,6 +49,14 @@ class AnalyticsStoreResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         yield  # pragma: no cover
 
     @property
+    def analytics_url(self) -> str:
+        raise NotImplementedError
+
+    def open_snapshot(self) -> SnapshotReader:
+        """The published snapshot, read only (never the store a run writes); the caller closes it."""
+        return SnapshotReader.open(_SnapshotLocation(self.analytics_url, self.var_path))
+
+    @property
     def stripe_max_age(self) -> timedelta:
         return timedelta(seconds=self.stripe_max_age_s)
 
@@ -52,6 +69,10 @@ class DuckDBAnalytics(AnalyticsStoreResource):
     """The embedded default: one DuckDB file written only by Dagster runs."""
 
     path: str
+
+    @property
+    def analytics_url(self) -> str:
+        return f"duckdb:///{self.path}"
 
     @contextmanager
     def open(self) -> Iterator[AnalyticsStore]:
@@ -67,6 +88,10 @@ class PostgresAnalytics(AnalyticsStoreResource):
 
     url: str
 
+    @property
+    def analytics_url(self) -> str:
+        return self.url
+
     @contextmanager
     def open(self) -> Iterator[AnalyticsStore]:
         store = PostgresStore(self.url)
@@ -74,6 +99,13 @@ class PostgresAnalytics(AnalyticsStoreResource):
             yield store
         finally:
             store.close()
+
+
+class ExportDestination(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Where the published marts are exported as Parquet: a directory, file:// or s3:// URL."""
+
+    url: str
+    storage_options: dict[str, Any] | None = None  # fsspec options (s3fs endpoint, region, keys)
 
 
 def _duckdb(settings: Any) -> AnalyticsStoreResource:
@@ -97,8 +129,10 @@ def backend_of(analytics_url: str) -> str:
 
 
 def make_resources(settings: Any) -> dict[str, Any]:
-    """The resources for ``settings``: ``operational_db`` and ``analytics``."""
+    """The resources for ``settings``: ``operational_db``, ``analytics`` and ``export_destination``."""
+    export_url = settings.analytics_export_url
     return {
         "operational_db": OperationalDatabase(url=settings.database_url),
         "analytics": RESOURCES_BY_BACKEND[backend_of(settings.analytics_url)](settings),
+        "export_destination": ExportDestination(url=export_url, storage_options=storage_options(export_url, settings)),
     }

@@ -62,6 +62,12 @@ def build(
     console.print(table)
     if report.snapshot_version:
         console.print(f"published snapshot [bold]{report.snapshot_version}[/bold]")
+    if report.export_latest:
+        size = f"{report.export_bytes / 1024:,.0f} KiB"
+        # soft_wrap: the pointer's path stays on one line, whole, so it can be copied
+        console.print(
+            f"exported {report.export_tables} tables as Parquet ({size}): {report.export_latest}", soft_wrap=True
+        )
     if not report.success:
         raise typer.Exit(1)
 
@@ -117,33 +123,31 @@ def query(
 @app.command()
 def export(
     destination: Annotated[
-        str | None, typer.Option(help="directory, file:// or s3:// URL; default: storage_url")
+        str | None, typer.Option(help="directory, file:// or s3:// URL; default: analytics_export_url")
     ] = None,
 ) -> None:
-    """Export every published mart as Parquet to the object store."""
-    import pyarrow as pa
-
-    from warehouse.analytics.export import export_parquet
+    """Export every published mart as Parquet to the object store (what the analytics_parquet_export asset does)."""
+    from warehouse.analytics.export import export_snapshot
     from warehouse.snapshot import SnapshotReader
+    from warehouse.storage import storage_options
 
     settings = get_settings()
-    dest = destination or settings.storage_url
-    options: dict[str, Any] = {}
-    if dest.startswith("s3://"):
-        if settings.s3_endpoint_url:
-            options["client_kwargs"] = {"endpoint_url": settings.s3_endpoint_url}
-        if settings.s3_access_key_id and settings.s3_secret_access_key:
-            options["key"] = settings.s3_access_key_id.get_secret_value()
-            options["secret"] = settings.s3_secret_access_key.get_secret_value()
+    dest = destination or settings.analytics_export_url
     try:
         reader = SnapshotReader.open(settings)
+        try:
+            result = export_snapshot(reader, destination=dest, storage_options=storage_options(dest, settings))
+        finally:
+            reader.close()
     except DomainError as e:
         console.print(f"[red]{e.message}[/red]")
         raise typer.Exit(2) from e
-    tables = {t: pa.Table.from_pylist(reader.query(f"SELECT * FROM {t}")) for t in reader.info.tables}
-    for path in export_parquet(tables, destination=dest, version=reader.info.version, storage_options=options):
-        console.print(path)
-    reader.close()
+    for t in result.tables:
+        console.print(f"{t.path}  ({t.rows} rows)", soft_wrap=True)
+    if result.latest_updated:
+        console.print(f"{result.latest} → {result.version}", soft_wrap=True)
+    else:
+        console.print(f"[yellow]{result.latest} already names a newer version; left as it was[/yellow]")
 
 
 @app.command()

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     s3_secret_access_key: SecretStr | None = None
     max_upload_bytes: int = Field(50 * 1024 * 1024, gt=0, description="largest object accepted by put()")
     presign_expiry_s: int = Field(3600, gt=0)
+    analytics_export_url: str = Field(
+        "",
+        description="where the published marts are exported as Parquet (<url>/analytics/<version>/): "
+        "a directory, file:///… or s3://bucket/prefix; empty = storage_url",
+    )
 
     mail_url: str = Field("", description="outgoing mail: a directory for .eml files, or smtp://host:port")
     mail_from: str = "orders@makeit3d.example"
@@ -96,6 +101,8 @@ class Settings(BaseSettings):
             self.analytics_url = f"duckdb:///{var / 'analytics.duckdb'}"
         if not self.storage_url:
             self.storage_url = str(var / "objects")
+        if not self.analytics_export_url:
+            self.analytics_export_url = self.storage_url
         if not self.mail_url:
             self.mail_url = str(var / "outbox")
         if self.prefect_home is None:

@@ -21,9 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import pyarrow as pa
+
 from core.errors import InvalidInput, NotFound
 from warehouse.analytics.store import AnalyticsStore, DuckDBStore, PostgresStore, ident
-from warehouse.analytics.tables import PUBLISHED
+from warehouse.analytics.tables import BY_NAME, PUBLISHED
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,11 @@ KEEP = 3
 
 
 class _Settings(Protocol):
-    analytics_url: str
-    var_dir: Path
+    @property
+    def analytics_url(self) -> str: ...
+
+    @property
+    def var_dir(self) -> Path: ...
 
 
 @dataclass(frozen=True)
@@ -219,6 +224,27 @@ class SnapshotReader:
                 with self._store.transaction():
                     return self._store.query(sql, params)
             return self._store.query(sql, params)
+
+    def read_arrow(self, table: str) -> pa.Table:
+        """One published table as Arrow with the registry's exact schema (decimals, UTC timestamps, dates).
+
+        Types come from ``tables.spec(table).arrow_schema``, never inferred from the rows, so an
+        empty table keeps its columns and a DECIMAL stays a decimal on both back ends.
+        """
+        if table not in self.info.tables:
+            raise NotFound(f"table {table!r} is not in snapshot {self.info.version}", table=table)
+        if table not in BY_NAME:
+            raise NotFound(f"table {table!r} has no schema in the table registry", table=table)
+        schema = BY_NAME[table].arrow_schema
+        sql = f"SELECT {', '.join(ident(c) for c in schema.names)} FROM {ident(table)}"
+        with self._lock:
+            assert self._store is not None
+            if isinstance(self._store, PostgresStore):
+                with self._store.transaction():
+                    rows = self._store.query(sql)
+                return pa.Table.from_pylist(rows, schema=schema)
+            # DuckDB hands Arrow over directly; the cast only renames its time zone (Etc/UTC → UTC)
+            return self._store.query_arrow(sql).cast(schema)
 
     def tables(self) -> Iterable[str]:
         return list(self.info.tables)

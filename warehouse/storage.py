@@ -56,6 +56,29 @@ def new_key(prefix: str, suffix: str = "") -> str:
     return check_key(f"{prefix.strip('/')}/{uuid.uuid4().hex}{suffix}")
 
 
+def storage_options(url: str, settings: Any) -> dict[str, Any]:
+    """The fsspec options for ``url`` from a ``core.settings.Settings``: s3fs's on s3://, none otherwise.
+
+    The one place the S3 endpoint, region and keys become s3fs options (object store, Parquet
+    export, CLI). Without keys s3fs falls back to the standard AWS credential chain.
+    """
+    if not url.startswith("s3://"):
+        return {}
+    opts: dict[str, Any] = {}
+    client: dict[str, Any] = {}
+    if settings.s3_endpoint_url:
+        client["endpoint_url"] = settings.s3_endpoint_url
+    if settings.s3_region:
+        client["region_name"] = settings.s3_region
+    if client:
+        opts["client_kwargs"] = client
+    key, secret = settings.s3_access_key_id, settings.s3_secret_access_key
+    if key is not None and secret is not None and key.get_secret_value() and secret.get_secret_value():
+        opts["key"] = key.get_secret_value()
+        opts["secret"] = secret.get_secret_value()
+    return opts
+
+
 class ObjectStore:
     """put / get / delete / exists / url / list over one root (a directory or an S3 prefix)."""
 
@@ -88,22 +111,11 @@ class ObjectStore:
     @classmethod
     def from_settings(cls, settings: Any) -> ObjectStore:
         """Build the store a ``core.settings.Settings`` describes."""
-        opts: dict[str, Any] = {}
-        client: dict[str, Any] = {}
-        if settings.s3_endpoint_url:
-            client["endpoint_url"] = settings.s3_endpoint_url
-        if settings.s3_region:
-            client["region_name"] = settings.s3_region
-        if client:
-            opts["client_kwargs"] = client
-        if settings.s3_access_key_id is not None and settings.s3_secret_access_key is not None:
-            opts["key"] = settings.s3_access_key_id.get_secret_value()
-            opts["secret"] = settings.s3_secret_access_key.get_secret_value()
         return cls(
             settings.storage_url,
             max_upload_bytes=settings.max_upload_bytes,
             presign_expiry_s=settings.presign_expiry_s,
-            s3_options=opts,
+            s3_options=storage_options(settings.storage_url, settings),
         )
 
     def _path(self, key: str) -> str:

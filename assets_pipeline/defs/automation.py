@@ -2,8 +2,9 @@
 
 Dagster runs one partitions definition per run, so "everything hourly" is four staggered
 schedules: latest-state extracts (:00), today's and yesterday's daily facts and marts (:05),
-this month's MRR (:10), then the unpartitioned marts and publication (:15). The sensor runs the
-revenue assets for the days that new Stripe events concern, once per batch (cursor + run_key).
+this month's MRR (:10), then the unpartitioned marts, publication and the Parquet export of the
+new snapshot (:15). The sensor runs the revenue assets for the days that new Stripe events
+concern, once per batch (cursor + run_key).
 """
 
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from dagster import ScheduleEvaluationContext, SensorEvaluationContext
 from sqlalchemy import func, select
 
 from assets_pipeline.defs.marts import DAILY_MARTS, MONTHLY_MARTS, STATE_MARTS
+from assets_pipeline.defs.publication import PUBLICATION
 from assets_pipeline.defs.raw import DAILY_RAW, STATE_RAW
 from assets_pipeline.partitions import START_DATE
 from assets_pipeline.resources import OperationalDatabase
@@ -24,7 +26,7 @@ REVENUE_STATE = ["raw_stripe_payouts", "raw_stripe_invoice_lines", "raw_stripe_s
 raw_state_job = dg.define_asset_job("raw_state", selection=dg.AssetSelection.assets(*STATE_RAW))
 daily_job = dg.define_asset_job("daily_facts", selection=dg.AssetSelection.assets(*DAILY_RAW, *DAILY_MARTS))
 monthly_job = dg.define_asset_job("monthly_mrr", selection=dg.AssetSelection.assets(*MONTHLY_MARTS))
-publish_job = dg.define_asset_job("publish", selection=dg.AssetSelection.assets(*STATE_MARTS, "analytics_snapshot"))
+publish_job = dg.define_asset_job("publish", selection=dg.AssetSelection.assets(*STATE_MARTS, *PUBLICATION))
 revenue_daily_job = dg.define_asset_job(
     "revenue_daily_refresh",
     selection=dg.AssetSelection.assets(*REVENUE_DAILY, "revenue_daily"),

@@ -7,14 +7,20 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from assets_pipeline.definitions import defs, make_definitions
-from assets_pipeline.resources import DuckDBAnalytics, OperationalDatabase, PostgresAnalytics, make_resources
+from assets_pipeline.resources import (
+    DuckDBAnalytics,
+    ExportDestination,
+    OperationalDatabase,
+    PostgresAnalytics,
+    make_resources,
+)
 from core.settings import Settings
 from warehouse.analytics.tables import BUILT, CORE, MARTS, RAW
 
 
 def test_definitions_load_with_every_asset_and_check() -> None:
     specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
-    assert {t.name for t in RAW + CORE + MARTS} | {"analytics_snapshot"} <= set(specs)
+    assert set(specs) == {t.name for t in RAW + CORE + MARTS} | {"analytics_snapshot", "analytics_parquet_export"}
     groups = {s.group_name for s in specs.values()}
     assert {"raw", "core", "admin_stats", "ai_costs", "revenue", "publication"} <= groups
     assert {t.group for t in CORE} == {"core"}
@@ -30,10 +36,25 @@ def test_definitions_load_with_every_asset_and_check() -> None:
         defs.resolve_job_def(job)
 
 
+def test_parquet_export_runs_after_publication_in_the_publish_job() -> None:
+    export = next(s for s in defs.resolve_all_asset_specs() if s.key.to_user_string() == "analytics_parquet_export")
+    assert export.group_name == "publication"
+    assert [d.asset_key.to_user_string() for d in export.deps] == ["analytics_snapshot"]
+    publish = defs.resolve_job_def("publish").asset_layer.selected_asset_keys
+    assert {dg.AssetKey("analytics_snapshot"), dg.AssetKey("analytics_parquet_export")} <= publish
+    assert defs.resolve_schedule_def("publish_hourly").job_name == "publish"
+
+
 def test_resources_chosen_by_settings(tmp_path) -> None:
     duck = make_resources(Settings(var_dir=tmp_path))
     assert isinstance(duck["analytics"], DuckDBAnalytics)
     assert isinstance(duck["operational_db"], OperationalDatabase)
+    assert duck["export_destination"] == ExportDestination(url=str(tmp_path / "objects"), storage_options={})
+    s3 = make_resources(
+        Settings(var_dir=tmp_path, analytics_export_url="s3://marts/exports", s3_endpoint_url="http://minio:9000")
+    )
+    assert s3["export_destination"].url == "s3://marts/exports"
+    assert s3["export_destination"].storage_options == {"client_kwargs": {"endpoint_url": "http://minio:9000"}}
     pg = make_resources(Settings(var_dir=tmp_path, analytics_url="postgresql+psycopg://postgres@127.0.0.1/x"))
     assert isinstance(pg["analytics"], PostgresAnalytics)
     make_definitions(Settings(var_dir=tmp_path))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -23,6 +25,12 @@ def test_build_everything_publishes_after_checks(pipeline_settings) -> None:
     assert {c.check for c in report.checks} >= {"expectations", "ledger_balances", "mrr_movement_identity"}
     reader = SnapshotReader.open(pipeline_settings)
     assert reader.info.version == report.snapshot_version
+    # the Parquet export follows publication, to <storage_url>/analytics/ by default
+    latest = Path(pipeline_settings.storage_url) / "analytics" / "latest.json"
+    assert report.export_latest == str(latest)
+    assert json.loads(latest.read_text())["version"] == report.snapshot_version
+    assert report.export_tables == len(reader.info.tables)
+    assert "state marts, publication and Parquet export: ok" in report.steps
     (row,) = reader.query("SELECT total_users, gross_sales_cents FROM admin_overview")
     assert row["total_users"] == 40
     assert row["gross_sales_cents"] > 0
