@@ -1,9 +1,9 @@
 """Build everything in-process (``makeit3d warehouse build``): extracts, marts, checks, publication, export.
 
 Dagster runs one partitions definition per run, so a full build is four in-process runs in
-dependency order: latest-state extracts, every daily partition in one single-run backfill, every
-month of MRR likewise, then the unpartitioned marts, the publication of the snapshot and its
-Parquet export.
+dependency order: latest-state extracts (incremental by watermark unless ``full_refresh``), every
+daily partition in one single-run backfill, every month of MRR likewise, then the unpartitioned
+marts, the publication of the snapshot and its Parquet export.
 """
 
 import logging
@@ -78,7 +78,11 @@ def _materialize(
     instance: dg.DagsterInstance,
     tags: dict[str, str] | None,
     log_level: str,
+    ops: dict[str, Any] | None = None,
 ) -> dg.ExecuteInProcessResult:
+    run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if ops:
+        run_config["ops"] = ops
     return dg.materialize(
         all_assets,
         selection=list(selection),
@@ -86,7 +90,7 @@ def _materialize(
         instance=instance,
         tags=tags,
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        run_config=run_config,
     )
 
 
@@ -98,11 +102,12 @@ def _run(
     instance: dg.DagsterInstance,
     tags: dict[str, str] | None = None,
     log_level: str = "INFO",
+    ops: dict[str, Any] | None = None,
 ) -> None:
     with warnings.catch_warnings():
         # materialize() re-applies the asset decorators, which re-issue the BackfillPolicy beta warning
         warnings.filterwarnings("ignore", category=dg.BetaWarning)
-        result = _materialize(selection, resources, instance, tags, log_level)
+        result = _materialize(selection, resources, instance, tags, log_level, ops)
     report.steps.append(f"{name}: {'ok' if result.success else 'FAILED'}")
 
     report.success = report.success and result.success
@@ -134,14 +139,20 @@ def build_everything(
     end: date | None = None,
     instance: dg.DagsterInstance | None = None,
     log_level: str = "INFO",
+    full_refresh: bool = False,
 ) -> BuildReport:
-    """Materialise every asset for the days ``[start, end]``; publish and export a snapshot if checks pass."""
+    """Materialise every asset for the days ``[start, end]``; publish and export a snapshot if checks pass.
+
+    ``full_refresh`` re-extracts the latest-state tables whole instead of from their watermarks.
+    """
     resources = make_resources(settings)
     first = start or _first_day(settings)
     last = end or datetime.now(UTC).date()
     instance = instance or dg.DagsterInstance.ephemeral()
     report = BuildReport()
-    _run(report, "latest-state extracts", STATE_RAW, resources, instance, log_level=log_level)
+    state_ops = {name: {"config": {"full_refresh": True}} for name in STATE_RAW} if full_refresh else None
+    state_label = "latest-state extracts" + (" (full refresh)" if full_refresh else "")
+    _run(report, state_label, STATE_RAW, resources, instance, log_level=log_level, ops=state_ops)
     days = {RANGE_START: first.isoformat(), RANGE_END: last.isoformat()}
     _run(report, f"daily facts {first}..{last}", [*DAILY_RAW, *DAILY_MARTS], resources, instance, days, log_level)
     months = {RANGE_START: first.replace(day=1).isoformat(), RANGE_END: last.replace(day=1).isoformat()}

@@ -36,6 +36,9 @@ def _quiet_dagster() -> None:
 def build(
     start: Annotated[str | None, typer.Option(help="first day (YYYY-MM-DD); default: the first sign-up")] = None,
     end: Annotated[str | None, typer.Option(help="last day (YYYY-MM-DD); default: today (UTC)")] = None,
+    full_refresh: Annotated[
+        bool, typer.Option(help="re-extract the latest-state tables whole, ignoring their watermarks")
+    ] = False,
 ) -> None:
     """Materialise every asset in-process on the configured stores, print the check results, publish."""
     _quiet_dagster()
@@ -46,6 +49,7 @@ def build(
         start=date.fromisoformat(start) if start else None,
         end=date.fromisoformat(end) if end else None,
         log_level="WARNING",
+        full_refresh=full_refresh,
     )
     for step in report.steps:
         console.print(step)

@@ -62,7 +62,11 @@ def _uuid() -> uuid.UUID:
 
 
 class User(Base):
-    """A customer or an operator. ``credit_balance`` caches Σ ledger entries (never negative)."""
+    """A customer or an operator. ``credit_balance`` caches Σ ledger entries (never negative).
+
+    ``updated_at`` moves on every change (ORM flushes and Core ``update()`` both apply
+    ``onupdate``; raw SQL must set it itself): the analytics extract reads users by it.
+    """
 
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("credit_balance >= 0", name="balance_not_negative"),)
@@ -75,6 +79,7 @@ class User(Base):
     credit_balance: Mapped[int] = mapped_column(BigInteger, default=0)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     last_active_at: Mapped[datetime | None]
 
 
@@ -188,7 +193,8 @@ class AssetFile(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Rows are inserted and deleted, never updated: created_at is their change stamp.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     asset: Mapped[Asset] = relationship(back_populates="files")
 
@@ -274,7 +280,7 @@ class PrintConfig(Base):
         str_enum(PrintConfigStatus, "print_config_status"), default=PrintConfigStatus.QUOTED
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
 
 class Order(Base):

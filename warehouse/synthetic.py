@@ -960,6 +960,7 @@ def seed_operational(
                 "credit_balance": u.balance,
                 "stripe_customer_id": u.customer,
                 "created_at": u.created_at,
+                "updated_at": end,  # like the Stripe rows: as of the end of the simulated history
                 "last_active_at": None,
             }
         )

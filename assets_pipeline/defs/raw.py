@@ -1,7 +1,9 @@
 """Raw extracts: operational tables and Stripe objects copied into the analytics store.
 
-Facts are daily partitions (re-running a day replaces that day); latest-state tables are
-replaced whole. A backfill runs as one run over the whole range (``BackfillPolicy.single_run``).
+Facts are daily partitions (re-running a day replaces that day); a backfill runs as one run over
+the whole range (``BackfillPolicy.single_run``). Latest-state tables are extracted incrementally
+by watermark (``warehouse.analytics.extract.extract_latest``); run config
+``{"ops": {"raw_users": {"config": {"full_refresh": true}}}}`` re-extracts one whole, for recovery.
 """
 
 import dagster as dg
@@ -9,8 +11,14 @@ from dagster import AssetExecutionContext
 
 from assets_pipeline.partitions import daily, window_of
 from assets_pipeline.resources import AnalyticsStoreResource, OperationalDatabase
-from warehouse.analytics.extract import RAW_TABLES, extract, is_windowed
+from warehouse.analytics.extract import INCREMENTAL, RAW_TABLES, extract, extract_latest, is_windowed
 from warehouse.analytics.tables import TableSpec, spec
+
+
+class LatestStateConfig(dg.Config):
+    """Run config of a latest-state extract."""
+
+    full_refresh: bool = False  # ignore the watermark: read every source row, replace the whole table
 
 
 def column_schema(table: TableSpec) -> dg.TableSchema:
@@ -28,17 +36,29 @@ def table_metadata(table: TableSpec) -> dict[str, object]:
     }
 
 
-def _raw_asset(name: str) -> dg.AssetsDefinition:
+def _kinds(name: str) -> set[str]:
+    return {"python", "duckdb"} if not name.startswith("raw_stripe") else {"stripe", "duckdb"}
+
+
+def _extraction(name: str) -> str:
+    inc = INCREMENTAL.get(name)
+    if inc is None:
+        return "reloaded whole on every run (a small reference table)"
+    return (
+        f"incremental by {inc.change_column}; rows replaced by {inc.replace_column}; deleted sources reconciled by key"
+    )
+
+
+def _daily_raw_asset(name: str) -> dg.AssetsDefinition:
     table = spec(name)
-    windowed = is_windowed(name)
 
     @dg.asset(
         name=name,
         group_name="raw",
-        kinds={"python", "duckdb"} if not name.startswith("raw_stripe") else {"stripe", "duckdb"},
+        kinds=_kinds(name),
         description=table.description,
-        partitions_def=daily if windowed else None,
-        backfill_policy=dg.BackfillPolicy.single_run() if windowed else None,
+        partitions_def=daily,
+        backfill_policy=dg.BackfillPolicy.single_run(),
         metadata=table_metadata(table),
     )
     def _extract(
@@ -47,7 +67,7 @@ def _raw_asset(name: str) -> dg.AssetsDefinition:
         engine = operational_db.engine()
         try:
             with analytics.open() as store:
-                n = extract(engine, store, name, window_of(context) if windowed else None)
+                n = extract(engine, store, name, window_of(context))
         finally:
             engine.dispose()
         return dg.MaterializeResult(metadata={"dagster/row_count": n})
@@ -55,6 +75,43 @@ def _raw_asset(name: str) -> dg.AssetsDefinition:
     return _extract
 
 
-raw_assets: list[dg.AssetsDefinition] = [_raw_asset(name) for name in RAW_TABLES]
+def _latest_state_asset(name: str) -> dg.AssetsDefinition:
+    table = spec(name)
+
+    @dg.asset(
+        name=name,
+        group_name="raw",
+        kinds=_kinds(name),
+        description=table.description,
+        metadata={**table_metadata(table), "extraction": _extraction(name)},
+    )
+    def _extract(
+        config: LatestStateConfig, operational_db: OperationalDatabase, analytics: AnalyticsStoreResource
+    ) -> dg.MaterializeResult:  # type: ignore[type-arg]
+        engine = operational_db.engine()
+        try:
+            with analytics.open() as store:
+                r = extract_latest(engine, store, name, full_refresh=config.full_refresh)
+        finally:
+            engine.dispose()
+        before = r.watermark_before.isoformat() if r.watermark_before else None
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": r.rows_in_table,
+                "mode": r.mode,
+                "rows_read": r.rows_read,
+                "rows_upserted": r.rows_upserted,
+                "rows_deleted": r.rows_deleted,
+                "watermark_before": dg.MetadataValue.text(before or "none (first run)"),
+                "watermark_after": dg.MetadataValue.text(r.watermark_after.isoformat()),
+            }
+        )
+
+    return _extract
+
+
+raw_assets: list[dg.AssetsDefinition] = [
+    _daily_raw_asset(name) if is_windowed(name) else _latest_state_asset(name) for name in RAW_TABLES
+]
 DAILY_RAW: list[str] = [n for n in RAW_TABLES if is_windowed(n)]
 STATE_RAW: list[str] = [n for n in RAW_TABLES if not is_windowed(n)]

@@ -200,3 +200,36 @@ def test_concurrent_replays_of_one_key_are_one_effect(sessions: sessionmaker[Ses
     with sessions() as s:
         assert ledger.balance(session=s, user_id=uid) == 19
         assert ledger.verify_ledger(session=s) == []
+
+
+def test_every_change_to_a_user_moves_updated_at(sessions: sessionmaker[Session]) -> None:
+    """The analytics extract reads users by ``updated_at``: the ledger's Core UPDATE of the cached
+    balance (grant, spend, refund, adjustment) and ORM changes (plan, activity) all move it."""
+    from datetime import datetime
+    from itertools import pairwise
+
+    from core.enums import Plan
+    from warehouse.users import set_plan, touch_activity
+
+    def stamp() -> datetime:
+        with sessions() as s:
+            value = s.scalar(select(User.updated_at).where(User.id == uid))
+        assert value is not None
+        return value
+
+    with transaction(sessions) as s:
+        uid = make_user(s)
+    seen = [stamp()]
+    steps = [
+        lambda s: ledger.grant(session=s, user_id=uid, amount=5, idempotency_key="u-g", kind=LedgerKind.GRANT_PROMO),
+        lambda s: ledger.spend(session=s, user_id=uid, amount=2, idempotency_key="u-s"),
+        lambda s: ledger.refund(session=s, spend_idempotency_key="u-s"),
+        lambda s: ledger.adjust(session=s, user_id=uid, amount=-1, idempotency_key="u-a", reason="test"),
+        lambda s: set_plan(session=s, user_id=uid, plan=Plan.PRO),
+        lambda s: touch_activity(session=s, user_id=uid),
+    ]
+    for step in steps:
+        with transaction(sessions) as s:
+            step(s)
+        seen.append(stamp())
+    assert all(later > earlier for earlier, later in pairwise(seen)), seen

@@ -68,6 +68,10 @@ class AnalyticsStore(Protocol):
 
     def transaction(self) -> AbstractContextManager[None]: ...
 
+    def lock_table(self, table: str) -> None:
+        """Hold off other writers of ``table`` until the transaction ends (readers go on)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -117,6 +121,10 @@ class DuckDBStore:
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
+
+    def lock_table(self, table: str) -> None:
+        """Nothing to do: a DuckDB file has one writing process at a time."""
+        ident(table)
 
     def close(self) -> None:
         self.con.close()
@@ -178,6 +186,10 @@ class PostgresStore:
     def transaction(self) -> Iterator[None]:
         with self.con.transaction():
             yield
+
+    def lock_table(self, table: str) -> None:
+        # SHARE ROW EXCLUSIVE conflicts with itself and with writes, not with plain SELECTs.
+        self.con.execute(f"LOCK TABLE {ident(table)} IN SHARE ROW EXCLUSIVE MODE".encode())
 
     def close(self) -> None:
         self.con.close()

@@ -848,6 +848,26 @@ MARTS: tuple[TableSpec, ...] = (
     ),
 )
 
+# The extracts' own bookkeeping: not a raw table or a mart, never published.
+EXTRACT_WATERMARKS = TableSpec(
+    "_extract_watermarks",
+    "How far each latest-state raw table has been extracted, written with the rows it covers.",
+    "one row per latest-state raw table",
+    (
+        C("table_name", "VARCHAR", "raw table"),
+        C("watermark", TS, "source rows stamped before this (less the overlap) are in the table (UTC)"),
+        C("extracted_at", TS, "when the run that set it committed (UTC)"),
+        C("mode", "VARCHAR", "full/incremental: how that run extracted"),
+        C("rows_read", "BIGINT", "source rows (Stripe objects) that run read"),
+        C("rows_upserted", "BIGINT", "raw rows that run wrote"),
+        C("rows_deleted", "BIGINT", "raw rows that run removed because their source rows are gone"),
+    ),
+    key=("table_name",),
+    group="meta",
+    not_null=("table_name", "watermark", "extracted_at", "mode"),
+    accepted_values={"mode": ("full", "incremental")},
+)
+
 ALL: tuple[TableSpec, ...] = RAW + CORE + MARTS
 #: Tables built by SQL from other analytics tables (core, then marts).
 BUILT: tuple[TableSpec, ...] = CORE + MARTS
