@@ -64,6 +64,11 @@ RECONCILIATIONS: dict[str, list[Reconciliation]] = {
     ],
     "admin_overview": [
         Reconciliation(
+            "credit_positions_complete",
+            "every ledger grant and consumption is in the core tables; each user's grants tile FIFO order",
+            lambda s, _r, _a, _b: checks.credit_positions_complete(s),
+        ),
+        Reconciliation(
             "ledger_balances",
             "Σ ledger entries = cached balance per user; no negative balance",
             lambda s, _r, _a, _b: checks.ledger_balances(s),

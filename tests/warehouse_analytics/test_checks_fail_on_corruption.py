@@ -115,3 +115,20 @@ def test_mrr_start_not_previous_end(built) -> None:
 def test_stale_stripe_data(built) -> None:
     outcome = checks.stripe_freshness(built, now=datetime(2026, 6, 1, tzinfo=UTC), max_age=timedelta(days=2))
     assert not outcome.passed
+
+
+def test_core_positions_built_without_their_earlier_days(built) -> None:
+    """A day of grants rebuilt after the days before it were lost leaves positions that do not tile."""
+    assert checks.credit_positions_complete(built).passed
+    (first,) = built.query("SELECT MIN(day) AS d FROM core_credit_grants")
+    day = first["d"] + timedelta(days=20)
+    built.execute("DELETE FROM core_credit_grants WHERE day < :d", {"d": day})
+    outcome = checks.credit_positions_complete(built)
+    assert not outcome.passed
+    assert outcome.metadata["users"] > 0
+
+
+def test_ledger_grant_missing_from_the_core_tables(built) -> None:
+    (row,) = built.query("SELECT entry_id FROM core_credit_grants ORDER BY created_at DESC LIMIT 1")
+    built.execute("DELETE FROM core_credit_grants WHERE entry_id = :e", {"e": row["entry_id"]})
+    assert not checks.credit_positions_complete(built).passed

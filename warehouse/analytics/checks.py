@@ -218,6 +218,52 @@ def mrr_identity(store: AnalyticsStore, start: date | None = None, end: date | N
     )
 
 
+def credit_positions_complete(store: AnalyticsStore) -> CheckOutcome:
+    """Every ledger entry that grants or consumes credits is in the core tables, and each user's
+    grants tile their FIFO order without gaps or overlaps (a backfill that did not start at the
+    first day, or a day built before the day before it, breaks this)."""
+    rows = store.query(
+        """
+        WITH ledger AS (
+            SELECT user_id,
+                   SUM(amount) FILTER (WHERE kind IN ('grant_purchase', 'grant_promo', 'grant_subscription')
+                                       OR (kind = 'adjustment' AND amount > 0)) AS granted,
+                   COUNT(*) FILTER (WHERE kind IN ('spend', 'refund') OR (kind = 'adjustment' AND amount < 0))
+                       AS consumptions
+            FROM raw_credit_ledger GROUP BY user_id
+        ),
+        grants AS (
+            SELECT user_id, SUM(credits) AS granted, MAX(credits_before + credits) AS reach,
+                   COUNT(*) FILTER (WHERE credits_before <> prior) AS gaps
+            FROM (
+                SELECT user_id, credits, credits_before,
+                       COALESCE(SUM(credits) OVER (PARTITION BY user_id ORDER BY created_at, entry_id
+                                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prior
+                FROM core_credit_grants
+            ) AS g
+            GROUP BY user_id
+        ),
+        consumed AS (SELECT user_id, COUNT(*) AS consumptions FROM core_credit_consumption GROUP BY user_id)
+        SELECT l.user_id, l.granted AS ledger_granted, g.granted AS core_granted, g.reach, g.gaps,
+               l.consumptions AS ledger_consumptions, c.consumptions AS core_consumptions
+        FROM ledger l
+        LEFT JOIN grants g ON g.user_id = l.user_id
+        LEFT JOIN consumed c ON c.user_id = l.user_id
+        WHERE COALESCE(l.granted, 0) <> COALESCE(g.granted, 0)
+           OR COALESCE(g.reach, 0) <> COALESCE(g.granted, 0)
+           OR COALESCE(g.gaps, 0) <> 0
+           OR l.consumptions <> COALESCE(c.consumptions, 0)
+        ORDER BY l.user_id
+        """
+    )
+    return CheckOutcome(
+        "credit_positions_complete",
+        not rows,
+        f"{len(rows)} users whose grants or consumptions in the core tables differ from the ledger",
+        {"users": len(rows), "sample": _sample(rows)},
+    )
+
+
 def stripe_freshness(store: AnalyticsStore, *, now: datetime, max_age: timedelta) -> CheckOutcome:
     """The newest Stripe balance transaction is no older than the sync interval allows."""
     latest = store.query("SELECT MAX(created_at) AS latest FROM raw_stripe_balance_transactions")[0]["latest"]
@@ -240,6 +286,7 @@ def publication_gate(store: AnalyticsStore) -> list[CheckOutcome]:
         lambda: revenue_net(store),
         lambda: payouts_reconcile(store),
         lambda: mrr_identity(store),
+        lambda: credit_positions_complete(store),
     ]
     runs += [lambda t=t.name: unique_key(store, t) for t in MARTS]  # type: ignore[misc]
     return [r() for r in runs]

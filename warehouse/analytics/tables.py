@@ -60,6 +60,7 @@ class TableSpec:
     accepted_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     not_null: tuple[str, ...] = ()
     dense_daily: bool = False  # one row per day of the spine (checked on every build)
+    lookups: tuple[tuple[str, ...], ...] = ()  # columns other tables' builds look rows up by
 
     @property
     def column_names(self) -> list[str]:
@@ -70,15 +71,16 @@ class TableSpec:
         return pa.schema([pa.field(c.name, c.arrow_type) for c in self.columns])
 
     def index_ddl(self) -> list[str]:
-        """Indexes PostgreSQL needs so a partition's delete and read touch only that partition.
+        """Indexes PostgreSQL needs so a partition's delete and read, and the lookups of a new
+        day's rows by key, touch only those rows and not the history.
 
-        DuckDB needs none: its zone maps prune row groups by the partition column.
+        DuckDB needs none: its zone maps prune row groups by the partition column (facts are
+        written in time order), and its lookups are hash joins over a few columns.
         """
-        if self.partition_column is None or self.partition == "none":
-            return []
+        cols = [(self.partition_column,)] if self.partition_column and self.partition != "none" else []
         return [
-            f"CREATE INDEX IF NOT EXISTS ix_{self.name}_{self.partition_column} "
-            f"ON {self.name} ({self.partition_column})"
+            f"CREATE INDEX IF NOT EXISTS ix_{self.name}_{'_'.join(c)} ON {self.name} ({', '.join(c)})"
+            for c in cols + list(self.lookups)
         ]
 
     def ddl(self) -> str:
@@ -150,6 +152,7 @@ RAW: tuple[TableSpec, ...] = (
             C("deleted_at", TS, "soft-deletion time (UTC)"),
         ),
         key=("asset_id",),
+        lookups=(("asset_id",),),
         partition="daily",
         partition_column="created_at",
         not_null=("asset_id", "user_id", "mode", "status", "created_at"),
@@ -223,6 +226,7 @@ RAW: tuple[TableSpec, ...] = (
             C("fulfilled_at", TS, "fulfilment time (UTC)"),
         ),
         key=("order_id",),
+        lookups=(("checkout_session_id",), ("payment_intent_id",), ("order_id",)),
         partition="daily",
         partition_column="created_at",
         not_null=("order_id", "user_id", "status", "amount_total_cents", "created_at"),
@@ -245,6 +249,7 @@ RAW: tuple[TableSpec, ...] = (
             C("created_at", TS, "creation time of the order (UTC)"),
         ),
         key=("item_id",),
+        lookups=(("order_id",),),
         partition="daily",
         partition_column="created_at",
         not_null=("item_id", "order_id", "kind", "quantity", "amount_cents", "created_at"),
@@ -324,6 +329,7 @@ RAW: tuple[TableSpec, ...] = (
             C("created_at", TS, "Stripe created (UTC)"),
         ),
         key=("id",),
+        lookups=(("id",),),
         partition="daily",
         partition_column="created_at",
         not_null=("id", "amount", "status", "created_at"),
@@ -407,6 +413,7 @@ RAW: tuple[TableSpec, ...] = (
             C("created_at", TS, "invoice created (UTC)"),
         ),
         key=("line_id",),
+        lookups=(("invoice_id",),),
         not_null=("line_id", "invoice_id", "customer_id", "period_start", "period_end"),
     ),
     TableSpec(
@@ -470,6 +477,7 @@ CORE: tuple[TableSpec, ...] = (
             C("value_per_credit_cents", "DOUBLE", "value ÷ credits (0 for promotional credits)"),
         ),
         key=("entry_id",),
+        lookups=(("user_id", "created_at"),),
         partition="daily",
         partition_column="day",
         group="core",
@@ -510,6 +518,7 @@ CORE: tuple[TableSpec, ...] = (
             C("mrr_cents", "BIGINT", "MRR at month end, cents (normalised to a month, after discounts)"),
         ),
         key=("month", "customer_id"),
+        lookups=(("customer_id", "month"),),
         partition="monthly",
         partition_column="month",
         group="core",
