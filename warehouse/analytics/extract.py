@@ -464,6 +464,8 @@ def replace_raw(store: AnalyticsStore, name: str, data: pa.Table, window: Window
     create_table(store, table)
     if table.partition != "none" and table.partition_column and data.num_rows > 1:
         data = data.sort_by(table.partition_column)
+    elif window is None and "created_at" in data.column_names and data.num_rows > 1:
+        data = data.sort_by("created_at")  # a whole latest-state table, in the order it grew
     with store.transaction():
         if window is not None and table.partition_column:
             col = ident(table.partition_column)

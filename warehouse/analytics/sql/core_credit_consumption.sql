@@ -19,18 +19,24 @@ first_entry AS (
            ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY created_at, entry_id) AS rn
     FROM ledger
 ),
-granted_before AS (
-    SELECT g.user_id, SUM(g.credits) AS total
+user_grants AS MATERIALIZED (
+    -- one pass over the grants of the users consuming in the window
+    SELECT g.user_id, g.created_at, g.credits_before, g.credits, g.value_cents, g.value_per_credit_cents
     FROM core_credit_grants g
-    WHERE g.created_at < :start AND g.user_id IN (SELECT user_id FROM ledger WHERE consumed <> 0)
-    GROUP BY g.user_id
+    WHERE g.created_at < :end AND g.user_id IN (SELECT user_id FROM ledger WHERE consumed <> 0)
+),
+granted_before AS (
+    SELECT user_id, SUM(credits) AS total FROM user_grants WHERE created_at < :start GROUP BY user_id
 ),
 positions AS (
     SELECT
         l.user_id, l.entry_id, l.kind, l.created_at, l.consumed,
-        COALESCE(gb.total, 0) - f.balance_before
+        CAST(COALESCE(gb.total, 0) - f.balance_before AS BIGINT) AS consumed_at_start,
+        CAST(
+            COALESCE(gb.total, 0) - f.balance_before
             + SUM(l.consumed) OVER (PARTITION BY l.user_id ORDER BY l.created_at, l.entry_id ROWS UNBOUNDED PRECEDING)
-            AS consumed_after
+            AS BIGINT
+        ) AS consumed_after
     FROM ledger l
     JOIN first_entry f ON f.user_id = l.user_id AND f.rn = 1
     LEFT JOIN granted_before gb ON gb.user_id = l.user_id
@@ -40,10 +46,15 @@ consumption AS (
     FROM positions
     WHERE consumed <> 0
 ),
+reach AS (
+    -- the lowest FIFO position each user's consumptions touch in the window
+    SELECT user_id, MIN(LEAST(b, e)) AS low FROM consumption GROUP BY user_id
+),
 grants AS (
+    -- only the grants not yet used up at that position (a few per user), whatever the history
     SELECT g.user_id, g.credits_before AS lo, g.credits, g.value_per_credit_cents
-    FROM core_credit_grants g
-    WHERE g.created_at < :end AND g.value_cents > 0 AND g.user_id IN (SELECT user_id FROM consumption)
+    FROM user_grants g JOIN reach r ON r.user_id = g.user_id
+    WHERE g.value_cents > 0 AND g.credits_before + g.credits > r.low
 ),
 valued AS (
     SELECT
