@@ -27,6 +27,24 @@ log = logging.getLogger(__name__)
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,298}$")
 
 
+def atomic_write_file(path: str, data: bytes | bytearray | memoryview) -> None:
+    """Write a local file so that a reader sees the old content or the new, never a part of it
+    (a temporary file in the same folder, fsynced, then renamed over ``path``)."""
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 @dataclass(frozen=True)
 class StoredObject:
     key: str
@@ -150,19 +168,7 @@ class ObjectStore:
 
     @staticmethod
     def _atomic_write(path: str, data: bytes | bytearray | memoryview) -> None:
-        directory = os.path.dirname(path)
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write_file(path, data)
 
     def get(self, key: str) -> bytes:
         """The object's bytes, or ``ObjectNotFound``."""

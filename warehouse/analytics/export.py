@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Mapping
-from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +23,7 @@ import pyarrow.parquet as pq
 
 from core.errors import InvalidInput, StorageError
 from warehouse.analytics.store import ident
+from warehouse.storage import atomic_write_file
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -78,19 +76,7 @@ def _put(fs: AbstractFileSystem, path: str, data: bytes) -> None:
     if not _is_local(fs):
         fs.pipe_file(path, data)
         return
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write_file(path, data)
 
 
 def _parquet_bytes(table: pa.Table) -> bytes:
