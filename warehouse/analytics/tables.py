@@ -477,7 +477,7 @@ CORE: tuple[TableSpec, ...] = (
             C("value_per_credit_cents", "DOUBLE", "value ÷ credits (0 for promotional credits)"),
         ),
         key=("entry_id",),
-        lookups=(("user_id", "created_at"),),
+        lookups=(("user_id", "credits_before"),),
         partition="daily",
         partition_column="day",
         group="core",

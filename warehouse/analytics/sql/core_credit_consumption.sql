@@ -4,7 +4,9 @@
 -- credit (core_credit_grants); a consumption moving the user's consumed total from b to e is
 -- worth V(e) - V(b), V being the cumulative grant value, so a refund (e < b) gives value back.
 -- The position b before the window comes from the ledger's running balance, not its history:
--- consumed before = granted before - the balance before the user's first entry in the window.
+-- consumed before = granted before - the balance before the user's first entry in the window;
+-- granted before is the end of the user's last earlier grant, and only the grants the window's
+-- positions overlap are read (index probes on (user_id, credits_before) on PostgreSQL).
 -- Grain: consuming ledger entry. Partition: daily (day of the entry).
 WITH ledger AS (
     SELECT
@@ -19,19 +21,25 @@ first_entry AS (
            ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY created_at, entry_id) AS rn
     FROM ledger
 ),
-user_grants AS MATERIALIZED (
-    -- one pass over the grants of the users consuming in the window
-    SELECT g.user_id, g.created_at, g.credits_before, g.credits, g.value_cents, g.value_per_credit_cents
-    FROM core_credit_grants g
-    WHERE g.created_at < :end AND g.user_id IN (SELECT user_id FROM ledger WHERE consumed <> 0)
+users AS (
+    SELECT DISTINCT user_id FROM ledger WHERE consumed <> 0
 ),
 granted_before AS (
-    SELECT user_id, SUM(credits) AS total FROM user_grants WHERE created_at < :start GROUP BY user_id
+    -- what each user had been granted before the window: the end of their last grant before it
+    -- (one index probe per user on PostgreSQL)
+    SELECT u.user_id, COALESCE(last_grant.reach, 0) AS total
+    FROM users u
+    LEFT JOIN LATERAL (
+        SELECT g.credits_before + g.credits AS reach
+        FROM core_credit_grants g
+        WHERE g.user_id = u.user_id AND g.created_at < :start
+        ORDER BY g.credits_before DESC
+        LIMIT 1
+    ) AS last_grant ON TRUE
 ),
 positions AS (
     SELECT
         l.user_id, l.entry_id, l.kind, l.created_at, l.consumed,
-        CAST(COALESCE(gb.total, 0) - f.balance_before AS BIGINT) AS consumed_at_start,
         CAST(
             COALESCE(gb.total, 0) - f.balance_before
             + SUM(l.consumed) OVER (PARTITION BY l.user_id ORDER BY l.created_at, l.entry_id ROWS UNBOUNDED PRECEDING)
@@ -47,14 +55,28 @@ consumption AS (
     WHERE consumed <> 0
 ),
 reach AS (
-    -- the lowest FIFO position each user's consumptions touch in the window
-    SELECT user_id, MIN(LEAST(b, e)) AS low FROM consumption GROUP BY user_id
+    -- the span of FIFO positions each user's consumptions cover in the window
+    SELECT user_id, MIN(LEAST(b, e)) AS low, MAX(GREATEST(b, e)) AS high FROM consumption GROUP BY user_id
+),
+spans AS (
+    -- where that span starts among the user's grants: the grant holding its lowest position
+    SELECT r.user_id, r.high, COALESCE(first_grant.lo, 0) AS from_lo
+    FROM reach r
+    LEFT JOIN LATERAL (
+        SELECT g.credits_before AS lo
+        FROM core_credit_grants g
+        WHERE g.user_id = r.user_id AND g.credits_before <= r.low AND g.created_at < :end
+        ORDER BY g.credits_before DESC
+        LIMIT 1
+    ) AS first_grant ON TRUE
 ),
 grants AS (
-    -- only the grants not yet used up at that position (a few per user), whatever the history
+    -- only the grants the window's consumptions overlap (a range of one index on PostgreSQL)
     SELECT g.user_id, g.credits_before AS lo, g.credits, g.value_per_credit_cents
-    FROM user_grants g JOIN reach r ON r.user_id = g.user_id
-    WHERE g.value_cents > 0 AND g.credits_before + g.credits > r.low
+    FROM spans s
+    JOIN core_credit_grants g
+      ON g.user_id = s.user_id AND g.credits_before >= s.from_lo AND g.credits_before < s.high
+    WHERE g.created_at < :end AND g.value_cents > 0
 ),
 valued AS (
     SELECT

@@ -14,10 +14,17 @@ WITH window_grants AS (
       AND (e.kind IN ('grant_purchase', 'grant_promo', 'grant_subscription') OR (e.kind = 'adjustment' AND e.amount > 0))
 ),
 granted_before AS (
-    SELECT g.user_id, SUM(g.credits) AS total
-    FROM core_credit_grants g
-    WHERE g.created_at < :start AND g.user_id IN (SELECT user_id FROM window_grants)
-    GROUP BY g.user_id
+    -- what each user had been granted before the window: the end of their last earlier grant
+    -- (one index probe per user on PostgreSQL)
+    SELECT u.user_id, COALESCE(last_grant.reach, 0) AS total
+    FROM (SELECT DISTINCT user_id FROM window_grants) AS u
+    LEFT JOIN LATERAL (
+        SELECT g.credits_before + g.credits AS reach
+        FROM core_credit_grants g
+        WHERE g.user_id = u.user_id AND g.created_at < :start
+        ORDER BY g.credits_before DESC
+        LIMIT 1
+    ) AS last_grant ON TRUE
 ),
 pack_refs AS (
     SELECT DISTINCT reference_id AS ref FROM window_grants WHERE kind = 'grant_purchase' AND reference_id IS NOT NULL
