@@ -36,6 +36,15 @@ class OperationalDatabase(dg.ConfigurableResource):  # type: ignore[type-arg]
     def engine(self) -> Engine:
         return make_engine(self.url, pool_size=2)
 
+    @contextmanager
+    def connected(self) -> Iterator[Engine]:
+        """An engine for one step, disposed (its connections closed) when the step is done."""
+        engine = self.engine()
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
 
 class AnalyticsStoreResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Where raw extracts and marts live, and where snapshots are published from."""

@@ -83,22 +83,14 @@ def stripe_events_sensor(
 ) -> dg.SensorResult | dg.SkipReason:
     """Refresh the revenue assets for the days that newly received Stripe events concern."""
     since = datetime.fromisoformat(context.cursor) if context.cursor else datetime(1970, 1, 1, tzinfo=UTC)
-    engine = operational_db.engine()
-    try:
-        with engine.connect() as conn:
-            latest = conn.execute(
-                select(func.max(StripeEvent.received_at)).where(StripeEvent.received_at > since)
-            ).scalar()
-            if latest is None:
-                return dg.SkipReason(f"no Stripe events received after {since.isoformat()}")
-            created = conn.execute(
-                select(StripeEvent.api_created).where(
-                    StripeEvent.received_at > since, StripeEvent.received_at <= latest
-                )
-            ).scalars()
-            days = sorted({datetime.fromtimestamp(c, UTC).date() for c in created})
-    finally:
-        engine.dispose()
+    with operational_db.connected() as engine, engine.connect() as conn:
+        latest = conn.execute(select(func.max(StripeEvent.received_at)).where(StripeEvent.received_at > since)).scalar()
+        if latest is None:
+            return dg.SkipReason(f"no Stripe events received after {since.isoformat()}")
+        created = conn.execute(
+            select(StripeEvent.api_created).where(StripeEvent.received_at > since, StripeEvent.received_at <= latest)
+        ).scalars()
+        days = sorted({datetime.fromtimestamp(c, UTC).date() for c in created})
     latest = latest if latest.tzinfo else latest.replace(tzinfo=UTC)
     first = datetime.fromisoformat(START_DATE).date()
     today = datetime.now(UTC).date()

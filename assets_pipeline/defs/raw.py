@@ -64,12 +64,8 @@ def _daily_raw_asset(name: str) -> dg.AssetsDefinition:
     def _extract(
         context: AssetExecutionContext, operational_db: OperationalDatabase, analytics: AnalyticsStoreResource
     ) -> dg.MaterializeResult:  # type: ignore[type-arg]
-        engine = operational_db.engine()
-        try:
-            with analytics.open() as store:
-                n = extract(engine, store, name, window_of(context))
-        finally:
-            engine.dispose()
+        with operational_db.connected() as engine, analytics.open() as store:
+            n = extract(engine, store, name, window_of(context))
         return dg.MaterializeResult(metadata={"dagster/row_count": n})
 
     return _extract
@@ -88,12 +84,8 @@ def _latest_state_asset(name: str) -> dg.AssetsDefinition:
     def _extract(
         config: LatestStateConfig, operational_db: OperationalDatabase, analytics: AnalyticsStoreResource
     ) -> dg.MaterializeResult:  # type: ignore[type-arg]
-        engine = operational_db.engine()
-        try:
-            with analytics.open() as store:
-                r = extract_latest(engine, store, name, full_refresh=config.full_refresh)
-        finally:
-            engine.dispose()
+        with operational_db.connected() as engine, analytics.open() as store:
+            r = extract_latest(engine, store, name, full_refresh=config.full_refresh)
         before = r.watermark_before.isoformat() if r.watermark_before else None
         return dg.MaterializeResult(
             metadata={

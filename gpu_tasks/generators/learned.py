@@ -22,10 +22,9 @@ import trimesh
 from core.errors import InvalidInput
 from gpu_tasks.devices import cpu_threads, select_device
 from gpu_tasks.generators.base import ConceptRequest, ConceptResult, ModelRequest, ModelResult, utc_now
-from gpu_tasks.generators.concepts import procedural_concepts
 from gpu_tasks.generators.images import decode_image
 from gpu_tasks.generators.inflation import depth_field, field_to_mesh, prepare_silhouettes
-from gpu_tasks.generators.local import batch_results, concept_usage, synchronize
+from gpu_tasks.generators.local import batch_results, local_concepts, synchronize
 
 if TYPE_CHECKING:
     import torch
@@ -165,11 +164,7 @@ class LearnedGenerator:
 
     def generate_concepts(self, req: ConceptRequest) -> ConceptResult:
         """Procedural concepts (this model is image → 3D only); priced as the local concept model."""
-        started_at, t0 = utc_now(), time.perf_counter()
-        images = procedural_concepts(
-            prompt=req.prompt, image=req.image, style=req.style, seed=req.seed, count=req.count, size=req.size
-        )
-        return ConceptResult(images=images, usage=concept_usage(t0, started_at))
+        return local_concepts(req)
 
     def generate_model(self, req: ModelRequest) -> ModelResult:
         """One mesh from one image."""

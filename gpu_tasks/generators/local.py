@@ -95,6 +95,16 @@ def concept_usage(started_at_wall: float, started_at: datetime) -> UsageRecord:
     )
 
 
+def local_concepts(req: ConceptRequest) -> ConceptResult:
+    """Draw ``req.count`` deterministic procedural concept PNGs, with their CPU usage: what every
+    generator answers for concepts (the learned and remote ones do image → 3D only)."""
+    started_at, t0 = utc_now(), time.perf_counter()
+    images = procedural_concepts(
+        prompt=req.prompt, image=req.image, style=req.style, seed=req.seed, count=req.count, size=req.size
+    )
+    return ConceptResult(images=images, usage=concept_usage(t0, started_at))
+
+
 class LocalGenerator:
     """Procedural concepts and silhouette-inflation meshes on CPU or CUDA.
 
@@ -138,11 +148,7 @@ class LocalGenerator:
 
     def generate_concepts(self, req: ConceptRequest) -> ConceptResult:
         """Draw ``req.count`` deterministic concept PNGs (see ``gpu_tasks.generators.concepts``)."""
-        started_at, t0 = utc_now(), time.perf_counter()
-        images = procedural_concepts(
-            prompt=req.prompt, image=req.image, style=req.style, seed=req.seed, count=req.count, size=req.size
-        )
-        return ConceptResult(images=images, usage=concept_usage(t0, started_at))
+        return local_concepts(req)
 
     def generate_model(self, req: ModelRequest) -> ModelResult:
         """Inflate the object in ``req.image`` into a watertight, vertex-coloured mesh."""

@@ -22,11 +22,10 @@ from typing import Any
 
 from warehouse.analytics.extract import Window, create_table
 from warehouse.analytics.store import AnalyticsStore, ident
-from warehouse.analytics.tables import BUILT, MARTS, spec
+from warehouse.analytics.tables import BUILT, spec
 
 log = logging.getLogger(__name__)
 
-MART_NAMES: tuple[str, ...] = tuple(t.name for t in MARTS)
 
 #: Tables each core table and mart reads (the Dagster asset graph follows this).
 MART_DEPS: dict[str, tuple[str, ...]] = {

@@ -17,8 +17,7 @@ from core.enums import PriceUnit, ProviderCallStatus, Stage
 from core.errors import ProviderError, ProviderTimeout
 from core.usage import UsageRecord
 from gpu_tasks.generators.base import ConceptRequest, ConceptResult, ModelRequest, ModelResult, utc_now
-from gpu_tasks.generators.concepts import procedural_concepts
-from gpu_tasks.generators.local import concept_usage
+from gpu_tasks.generators.local import local_concepts
 from gpu_tasks.generators.remote.http import ErrorMapper, Json, PollPolicy, ProviderHttp, RetryPolicy
 from gpu_tasks.mesh.load import MeshLimits, load_mesh
 
@@ -169,11 +168,7 @@ class RemoteGenerator(ABC):
     # --- the Generator interface ----------------------------------------------------------
     def generate_concepts(self, req: ConceptRequest) -> ConceptResult:
         """Concepts are drawn locally (procedural) and priced as such; this provider does image → 3D."""
-        started_at, t0 = utc_now(), time.perf_counter()
-        images = procedural_concepts(
-            prompt=req.prompt, image=req.image, style=req.style, seed=req.seed, count=req.count, size=req.size
-        )
-        return ConceptResult(images=images, usage=concept_usage(t0, started_at))
+        return local_concepts(req)
 
     def generate_model(self, req: ModelRequest) -> ModelResult:
         """Submit one job, wait for it, download and load its mesh."""
